@@ -1,0 +1,5 @@
+//! Mounts the Nodescape app in the page.
+
+fn main() {
+    nodescape::ui::start();
+}

@@ -1,0 +1,4 @@
+//! The Yew app.
+
+/// Mounts the app.
+pub fn start() {}
