@@ -1,1 +1,520 @@
-//! placeholder
+//! The three protocols behind one type, so the page can switch between them on the same
+//! network; the scenario files; and the plain view models (and JSON) the page reads.
+//!
+//! Pure Rust: no DOM, no clock. The UI and the page's JavaScript API both go through [`World`].
+
+pub mod scenario;
+
+use crate::protocols::raft::Raft;
+use crate::protocols::ring::Ring;
+use crate::protocols::vclock::VectorClocks;
+use crate::sim::{
+    Intervention, LinkState, MessageInfo, NodeId, NodeView, Protocol, Recorded, Session, Sim,
+    SimTime, Violation,
+};
+pub use scenario::{ProtocolKind, Scenario, ScenarioError, Settings};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// A session of whichever protocol is running.
+#[derive(Clone, Debug)]
+pub enum World {
+    /// Vector clocks.
+    Vclock(Session<VectorClocks>),
+    /// Raft.
+    Raft(Session<Raft>),
+    /// Hash ring.
+    Ring(Session<Ring>),
+}
+
+/// Runs `$body` with `$s` bound to the session, whatever the protocol.
+macro_rules! each {
+    ($w:expr, $s:ident => $body:expr) => {
+        match $w {
+            World::Vclock($s) => $body,
+            World::Raft($s) => $body,
+            World::Ring($s) => $body,
+        }
+    };
+}
+
+/// One node as the cluster picture shows it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NodeCard {
+    /// Its number.
+    pub id: NodeId,
+    /// Up or crashed.
+    pub up: bool,
+    /// The protocol's picture of it.
+    pub view: NodeView,
+    /// The full accessible label: `Node 3, leader, term 4` or `Node 2, crashed`.
+    pub label: String,
+    /// Its partition island (0 when there is no partition).
+    pub group: u32,
+}
+
+/// One undirected link and the state of each direction.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LinkCard {
+    /// Smaller node id.
+    pub a: NodeId,
+    /// Larger node id.
+    pub b: NodeId,
+    /// Direction a -> b.
+    pub ab: LinkState,
+    /// Direction b -> a.
+    pub ba: LinkState,
+    /// a -> b holds its messages.
+    pub held_ab: bool,
+    /// b -> a holds its messages.
+    pub held_ba: bool,
+    /// Across a partition.
+    pub partitioned: bool,
+    /// The accessible label: `Link 1 to 3, cut`.
+    pub label: String,
+}
+
+impl LinkCard {
+    /// True when both directions pass messages freely.
+    pub fn healthy(&self) -> bool {
+        self.ab == LinkState::Healthy
+            && self.ba == LinkState::Healthy
+            && !self.held_ab
+            && !self.held_ba
+            && !self.partitioned
+    }
+}
+
+/// The cluster picture's model: changes only when something discrete changes.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClusterView {
+    /// Nodes in id order.
+    pub nodes: Vec<NodeCard>,
+    /// Links between every pair, (1,2), (1,3), …
+    pub links: Vec<LinkCard>,
+    /// Safety violations so far.
+    pub violations: Vec<Violation>,
+}
+
+/// A message in flight, as the inspector and the accessible list describe it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FlightCard {
+    /// Its number.
+    pub id: u64,
+    /// Sender.
+    pub from: NodeId,
+    /// Receiver.
+    pub to: NodeId,
+    /// Kind in one word.
+    pub kind: &'static str,
+    /// Contents in words.
+    pub summary: String,
+    /// Position along the link, 0 to 1.
+    pub progress: f32,
+    /// Frozen.
+    pub held: bool,
+    /// Will be lost on arrival.
+    pub doomed: bool,
+    /// Sent at, microseconds.
+    pub sent: SimTime,
+    /// Arrives at, microseconds.
+    pub arrive: SimTime,
+}
+
+/// The geometry of one message for the per-frame drawing (no strings).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FlightDot {
+    /// Its number.
+    pub id: u64,
+    /// Sender index, from 0.
+    pub from: u32,
+    /// Receiver index, from 0.
+    pub to: u32,
+    /// Position along the link.
+    pub progress: f32,
+    /// Kind in one word (chooses the glyph).
+    pub kind: &'static str,
+    /// Frozen.
+    pub held: bool,
+}
+
+fn card_for<P: Protocol>(sim: &Sim<P>) -> ClusterView {
+    let now = sim.now();
+    let net = sim.network();
+    let nodes = sim
+        .nodes()
+        .iter()
+        .map(|n| {
+            let view = sim.proto.view_node(n, now);
+            let label = if n.up {
+                format!("Node {}, {}", n.id, view.aria)
+            } else {
+                format!("Node {}, crashed", n.id)
+            };
+            NodeCard {
+                id: n.id,
+                up: n.up,
+                view,
+                label,
+                group: net.group_of(n.id),
+            }
+        })
+        .collect();
+    let mut links = Vec::new();
+    let count = sim.n();
+    for a in 1..=count {
+        for b in a + 1..=count {
+            let (a, b) = (NodeId(a), NodeId(b));
+            let ab = net.link(a, b);
+            let ba = net.link(b, a);
+            let partitioned = net.group_of(a) != net.group_of(b);
+            let (held_ab, held_ba) = (net.is_held(a, b), net.is_held(b, a));
+            let state = if partitioned {
+                "partitioned".to_string()
+            } else if ab == ba {
+                ab.describe()
+            } else {
+                format!("{a} to {b} {}, {b} to {a} {}", ab.describe(), ba.describe())
+            };
+            let held = match (held_ab, held_ba) {
+                (true, true) => ", holding messages both ways".to_string(),
+                (true, false) => format!(", holding messages to {b}"),
+                (false, true) => format!(", holding messages to {a}"),
+                _ => String::new(),
+            };
+            links.push(LinkCard {
+                a,
+                b,
+                ab,
+                ba,
+                held_ab,
+                held_ba,
+                partitioned,
+                label: format!("Link {a} to {b}, {state}{held}"),
+            });
+        }
+    }
+    ClusterView {
+        nodes,
+        links,
+        violations: sim.violations().to_vec(),
+    }
+}
+
+fn flights_for<P: Protocol>(sim: &Sim<P>) -> Vec<FlightCard> {
+    let now = sim.now();
+    sim.flights()
+        .map(|f| FlightCard {
+            id: f.id.0,
+            from: f.from,
+            to: f.to,
+            kind: f.msg.kind(),
+            summary: f.msg.summary(),
+            progress: f.progress(now),
+            held: f.held_at.is_some(),
+            doomed: f.doomed,
+            sent: f.sent,
+            arrive: f.arrive,
+        })
+        .collect()
+}
+
+fn node_json<P: Protocol>(sim: &Sim<P>) -> Vec<Value> {
+    let now = sim.now();
+    sim.nodes()
+        .iter()
+        .map(|n| {
+            let view = sim.proto.view_node(n, now);
+            json!({
+                "id": n.id.0,
+                "label": if n.up { format!("Node {}, {}", n.id, view.aria) } else { format!("Node {}, crashed", n.id) },
+                "up": n.up,
+                "role": if n.up { view.role } else { "crashed" },
+                "caption": view.caption,
+                "durable": serde_json::to_value(&n.durable).unwrap_or(Value::Null),
+                "volatile": n.volatile.as_ref().map(|v| serde_json::to_value(v).unwrap_or(Value::Null)),
+            })
+        })
+        .collect()
+}
+
+impl World {
+    /// Builds the world a scenario describes, replaying its interventions up to `view_at`
+    /// (or the last intervention). Refuses scenarios whose interventions cannot be applied.
+    pub fn from_scenario(sc: &Scenario) -> Result<World, ScenarioError> {
+        sc.validate()?;
+        let seed = sc.seed_u64()?;
+        let n = sc.nodes;
+        let log = sc.interventions.clone();
+        let mut w = match sc.protocol {
+            ProtocolKind::Vclock => World::Vclock(Session::with_log(
+                Sim::new(
+                    VectorClocks::new(sc.settings.vclock.clone()),
+                    n,
+                    sc.network.clone(),
+                    seed,
+                ),
+                log,
+            )),
+            ProtocolKind::Raft => World::Raft(Session::with_log(
+                Sim::new(
+                    Raft::new(sc.settings.raft.clone()),
+                    n,
+                    sc.network.clone(),
+                    seed,
+                ),
+                log,
+            )),
+            ProtocolKind::Ring => World::Ring(Session::with_log(
+                Sim::new(
+                    Ring::new(sc.settings.ring.clone()),
+                    n,
+                    sc.network.clone(),
+                    seed,
+                ),
+                log,
+            )),
+        };
+        let last = sc.interventions.last().map_or(0, |r| r.at);
+        w.advance_to(last);
+        if let Some(e) = w.replay_errors().first() {
+            return Err(ScenarioError(format!("the scenario does not replay: {e}")));
+        }
+        let view = sc.view_at.unwrap_or(last);
+        w.seek(view);
+        Ok(w)
+    }
+
+    /// The scenario that reproduces this run (settings, seed and every intervention).
+    pub fn scenario(&self, base: &Scenario) -> Scenario {
+        Scenario {
+            protocol: self.kind(),
+            interventions: self.log().to_vec(),
+            view_at: Some(self.now()),
+            ..base.clone()
+        }
+    }
+
+    /// Which protocol runs.
+    pub fn kind(&self) -> ProtocolKind {
+        match self {
+            World::Vclock(_) => ProtocolKind::Vclock,
+            World::Raft(_) => ProtocolKind::Raft,
+            World::Ring(_) => ProtocolKind::Ring,
+        }
+    }
+
+    /// Now, at the moment being viewed (microseconds).
+    pub fn now(&self) -> SimTime {
+        each!(self, s => s.now())
+    }
+
+    /// The furthest moment reached.
+    pub fn horizon(&self) -> SimTime {
+        each!(self, s => s.horizon())
+    }
+
+    /// True when acting now would discard later history.
+    pub fn in_past(&self) -> bool {
+        each!(self, s => s.in_past())
+    }
+
+    /// Every recorded intervention.
+    pub fn log(&self) -> &[Recorded] {
+        each!(self, s => s.log())
+    }
+
+    /// How many of the log's interventions are in effect at the moment viewed.
+    pub fn applied(&self) -> usize {
+        each!(self, s => s.applied())
+    }
+
+    /// Problems met replaying a loaded log.
+    pub fn replay_errors(&self) -> &[String] {
+        each!(self, s => s.replay_errors())
+    }
+
+    /// Events processed so far.
+    pub fn events(&self) -> u64 {
+        each!(self, s => s.sim().events())
+    }
+
+    /// Number of nodes.
+    pub fn n(&self) -> u32 {
+        each!(self, s => s.sim().n())
+    }
+
+    /// Runs forward to `t`.
+    pub fn advance_to(&mut self, t: SimTime) {
+        each!(self, s => s.advance_to(t))
+    }
+
+    /// Runs forward to `t`, stopping after about `budget` events; true when `t` was reached.
+    pub fn advance_bounded(&mut self, t: SimTime, budget: u64) -> bool {
+        each!(self, s => s.advance_bounded(t, budget))
+    }
+
+    /// Moves to the next event; returns its time.
+    pub fn step(&mut self) -> Option<SimTime> {
+        each!(self, s => s.step())
+    }
+
+    /// Shows moment `t`.
+    pub fn seek(&mut self, t: SimTime) {
+        each!(self, s => s.seek(t))
+    }
+
+    /// Applies an intervention now (forking history if in the past).
+    pub fn intervene(&mut self, iv: Intervention) -> Result<(), String> {
+        each!(self, s => s.intervene(iv))
+    }
+
+    /// The cluster picture's model.
+    pub fn cluster(&self) -> ClusterView {
+        each!(self, s => card_for(s.sim()))
+    }
+
+    /// Messages in flight, described.
+    pub fn flights(&self) -> Vec<FlightCard> {
+        each!(self, s => flights_for(s.sim()))
+    }
+
+    /// Fills `out` with the geometry of every message in flight (reuses its allocation).
+    pub fn flight_dots(&self, out: &mut Vec<FlightDot>) {
+        out.clear();
+        each!(self, s => {
+            let now = s.sim().now();
+            out.extend(s.sim().flights().map(|f| FlightDot {
+                id: f.id.0,
+                from: f.from.0 - 1,
+                to: f.to.0 - 1,
+                progress: f.progress(now),
+                kind: f.msg.kind(),
+                held: f.held_at.is_some(),
+            }))
+        })
+    }
+
+    /// Each node's main timer left (1 just set, 0 firing), for the arcs drawn every frame.
+    pub fn timer_arcs(&self, out: &mut Vec<Option<f32>>) {
+        out.clear();
+        each!(self, s => {
+            let sim = s.sim();
+            out.extend(sim.nodes().iter().map(|n| if n.up { sim.proto.view_node(n, sim.now()).timer } else { None }))
+        })
+    }
+
+    /// Safety violations so far.
+    pub fn violations(&self) -> Vec<Violation> {
+        each!(self, s => s.sim().violations().to_vec())
+    }
+
+    /// The trace window as JSON Lines.
+    pub fn trace_jsonl(&self) -> String {
+        each!(self, s => s.sim().trace().to_json_lines())
+    }
+
+    /// The trace digest of everything so far.
+    pub fn digest(&self) -> String {
+        each!(self, s => s.sim().trace().digest())
+    }
+
+    /// Notable events in the trace window (time, tag, words), for timeline markers.
+    pub fn notes(&self) -> Vec<(SimTime, &'static str, String)> {
+        use crate::sim::EventKind;
+        each!(self, s => s.sim().trace().events().filter_map(|e| match &e.kind {
+            EventKind::Note { tag, text, node } => Some((e.t, *tag, format!("node {node}: {text}"))),
+            EventKind::Violated { property, text } => Some((e.t, "violation", format!("{property}: {text}"))),
+            _ => None,
+        }).collect())
+    }
+
+    /// The whole state as JSON, for the page's `state()` API.
+    pub fn state_json(&self) -> Value {
+        let cluster = self.cluster();
+        let nodes = each!(self, s => node_json(s.sim()));
+        let links: Vec<Value> = cluster
+            .links
+            .iter()
+            .map(|l| {
+                json!({
+                    "a": l.a.0, "b": l.b.0,
+                    "ab": l.ab, "ba": l.ba,
+                    "held_ab": l.held_ab, "held_ba": l.held_ba,
+                    "partitioned": l.partitioned,
+                    "label": l.label,
+                })
+            })
+            .collect();
+        let groups = each!(self, s => s.sim().network().groups());
+        let network = each!(self, s => s.sim().network().config.clone());
+        json!({
+            "protocol": self.kind().id(),
+            "now": self.now() as f64 / 1000.0,
+            "horizon": self.horizon() as f64 / 1000.0,
+            "events": self.events(),
+            "nodes": nodes,
+            "links": links,
+            "groups": groups,
+            "network": network,
+            "messages": self.flights(),
+            "violations": cluster.violations,
+            "interventions": self.log().len(),
+        })
+    }
+
+    /// The interventions that recreate this world's faults at time 0 in another protocol:
+    /// network settings, partitions, link states, held links and crashed nodes.
+    pub fn faults_now(&self) -> Vec<Recorded> {
+        let mut out = Vec::new();
+        let mut push = |action| out.push(Recorded { at: 0, action });
+        each!(self, s => {
+            let sim = s.sim();
+            let net = sim.network();
+            if net.config != crate::sim::NetConfig::default() {
+                push(Intervention::Network { config: net.config.clone() });
+            }
+            if net.is_partitioned() {
+                let mut groups = net.groups();
+                groups.pop();
+                push(Intervention::Partition { groups });
+            }
+            for a in 1..=sim.n() {
+                for b in 1..=sim.n() {
+                    if a == b { continue; }
+                    let (a, b) = (NodeId(a), NodeId(b));
+                    let link = net.link(a, b);
+                    if link != LinkState::Healthy {
+                        push(Intervention::SetLink { from: a, to: b, link, both: false });
+                    }
+                    if net.is_held(a, b) {
+                        push(Intervention::HoldLink { from: a, to: b });
+                    }
+                }
+            }
+            for node in sim.nodes().iter().filter(|n| !n.up) {
+                push(Intervention::Crash { node: node.id });
+            }
+        });
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_scenario_builds_every_protocol() {
+        for kind in ProtocolKind::ALL {
+            let sc = Scenario {
+                protocol: kind,
+                ..Scenario::default()
+            };
+            let w = World::from_scenario(&sc).unwrap();
+            assert_eq!(w.kind(), kind);
+            assert_eq!(w.cluster().nodes.len(), 5);
+            assert_eq!(w.cluster().links.len(), 10);
+        }
+    }
+}
