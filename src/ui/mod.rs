@@ -1,4 +1,105 @@
-//! The Yew app.
+//! The Yew app: the one place that touches the DOM. It reads view models from
+//! [`crate::world`] and changes the world only by dispatching [`model::Action`]s.
 
-/// Mounts the app.
-pub fn start() {}
+pub mod api;
+pub mod app;
+pub mod canvas;
+pub mod cluster;
+pub mod geometry;
+pub mod model;
+pub mod panels;
+pub mod protocol_panels;
+pub mod shell;
+
+use crate::world::{share, Scenario};
+
+/// Shows a panel in words when the app panics, instead of a blank or frozen page.
+fn install_panic_panel() {
+    yew::set_custom_panic_hook(Box::new(|info| {
+        web_sys::console::error_1(&format!("Nodescape panicked: {info}").into());
+        let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        if doc.get_element_by_id("panic-panel").is_some() {
+            return;
+        }
+        let Some(body) = doc.body() else { return };
+        let Ok(panel) = doc.create_element("div") else {
+            return;
+        };
+        panel.set_id("panic-panel");
+        let _ = panel.set_attribute("role", "alert");
+        let href = web_sys::window()
+            .and_then(|w| w.location().href().ok())
+            .unwrap_or_default();
+        // Text only (no markup from the panic message): build the nodes one by one.
+        let title = doc.create_element("h2").ok();
+        let text = doc.create_element("p").ok();
+        let detail = doc.create_element("pre").ok();
+        let reload = doc.create_element("a").ok();
+        if let Some(t) = &title {
+            t.set_text_content(Some("Something went wrong"));
+            let _ = panel.append_child(t);
+        }
+        if let Some(p) = &text {
+            p.set_text_content(Some(
+                "Nodescape hit an internal error and stopped. Reloading the page starts it again; your share link (if any) is kept in the address.",
+            ));
+            let _ = panel.append_child(p);
+        }
+        if let Some(d) = &detail {
+            d.set_text_content(Some(&info.to_string()));
+            let _ = panel.append_child(d);
+        }
+        if let Some(a) = &reload {
+            a.set_text_content(Some("Reload"));
+            let _ = a.set_attribute("href", &href);
+            let _ = a.set_attribute("role", "button");
+            let _ = a.set_attribute("class", "button");
+            let _ = panel.append_child(a);
+        }
+        let _ = body.append_child(&panel);
+    }));
+}
+
+/// Reads the scenario from the page's address (`?s=`), or the default; a bad link is reported
+/// by the model's banner and the default session opens.
+fn initial_scenario() -> (Scenario, Option<String>) {
+    let search = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    match share::param(&search) {
+        None => (Scenario::default(), None),
+        Some(data) => match share::decode(data) {
+            Ok(sc) => (sc, None),
+            Err(e) => (
+                Scenario::default(),
+                Some(format!(
+                    "This link could not be opened: {e}. A new session was started instead."
+                )),
+            ),
+        },
+    }
+}
+
+/// Mounts the app on the page's body and installs `window.nodescape`.
+pub fn start() {
+    install_panic_panel();
+    let (scenario, problem) = initial_scenario();
+    let shell = shell::Shell::install(scenario.clone());
+    if let Some(p) = problem {
+        shell.model.borrow_mut().banner = Some(model::Banner {
+            error: true,
+            text: p,
+        });
+    }
+    if let Some(mq) = web_sys::window().and_then(|w| {
+        w.match_media("(prefers-reduced-motion: reduce)")
+            .ok()
+            .flatten()
+    }) {
+        shell.reduced_motion.set(mq.matches());
+    }
+    api::install(shell);
+    yew::Renderer::<app::App>::with_props(app::AppProps { scenario }).render();
+}

@@ -4,6 +4,7 @@
 //! Pure Rust: no DOM, no clock. The UI and the page's JavaScript API both go through [`World`].
 
 pub mod scenario;
+pub mod share;
 
 use crate::protocols::raft::Raft;
 use crate::protocols::ring::Ring;

@@ -1,0 +1,250 @@
+//! The page's JavaScript API, `window.nodescape`, for course pages and end-to-end tests.
+//! Documented in `docs/js-api.md`. Bad arguments throw an `Error` with a message and change
+//! nothing.
+
+use super::model::{Action, Model};
+use super::shell::Shell;
+use crate::sim::{Intervention, SEC};
+use crate::world::{share, Scenario};
+use js_sys::{Function, Object, Reflect, JSON};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+fn error(msg: impl AsRef<str>) -> JsValue {
+    js_sys::Error::new(msg.as_ref()).into()
+}
+
+fn text_of(v: &JsValue) -> Result<String, JsValue> {
+    if let Some(s) = v.as_string() {
+        return Ok(s);
+    }
+    if v.is_object() {
+        return JSON::stringify(v)
+            .map(String::from)
+            .map_err(|_| error("the argument cannot be turned into JSON"));
+    }
+    Err(error("expected an object or a JSON string"))
+}
+
+fn parse(text: &str) -> JsValue {
+    JSON::parse(text).unwrap_or(JsValue::NULL)
+}
+
+fn set(obj: &Object, name: &str, f: JsValue) {
+    Reflect::set(obj, &name.into(), &f).expect("setting a property on a plain object");
+}
+
+fn method0(shell: &Rc<Shell>, f: impl Fn(&Shell) -> Result<JsValue, JsValue> + 'static) -> JsValue {
+    let shell = shell.clone();
+    Closure::<dyn Fn() -> Result<JsValue, JsValue>>::new(move || f(&shell)).into_js_value()
+}
+
+fn method1(
+    shell: &Rc<Shell>,
+    f: impl Fn(&Shell, JsValue) -> Result<JsValue, JsValue> + 'static,
+) -> JsValue {
+    let shell = shell.clone();
+    Closure::<dyn Fn(JsValue) -> Result<JsValue, JsValue>>::new(move |a| f(&shell, a))
+        .into_js_value()
+}
+
+/// Runs `f` on the model, then redraws and re-renders.
+fn with_model<R>(shell: &Shell, f: impl FnOnce(&mut Model) -> R) -> Result<R, JsValue> {
+    let r = {
+        let mut m = shell
+            .model
+            .try_borrow_mut()
+            .map_err(|_| error("the page is busy; try again"))?;
+        f(&mut m)
+    };
+    shell.dispatch(Action::Dismiss);
+    shell.rerender_and_draw();
+    Ok(r)
+}
+
+/// The share URL of the current run.
+pub fn share_url(m: &Model) -> String {
+    let loc = web_sys::window().map(|w| w.location());
+    let base = loc
+        .and_then(|l| Some(format!("{}{}", l.origin().ok()?, l.pathname().ok()?)))
+        .unwrap_or_default();
+    format!("{base}?s={}", share::encode(&m.scenario()))
+}
+
+/// Installs `window.nodescape`.
+pub fn install(shell: Rc<Shell>) {
+    let api = Object::new();
+    set(&api, "version", env!("CARGO_PKG_VERSION").into());
+    set(
+        &api,
+        "load",
+        method1(&shell, |s, arg| {
+            let text = text_of(&arg)?;
+            let sc = Scenario::from_json(&text).map_err(|e| error(e.0))?;
+            with_model(s, |m| m.load(sc))?.map_err(|e| error(e.0))?;
+            Ok(JsValue::UNDEFINED)
+        }),
+    );
+    set(
+        &api,
+        "scenario",
+        method0(&shell, |s| {
+            Ok(parse(&s.model.borrow().scenario().to_json()))
+        }),
+    );
+    set(
+        &api,
+        "play",
+        method0(&shell, |s| {
+            s.dispatch(Action::Play);
+            Ok(JsValue::UNDEFINED)
+        }),
+    );
+    set(
+        &api,
+        "pause",
+        method0(&shell, |s| {
+            s.dispatch(Action::Pause);
+            Ok(JsValue::UNDEFINED)
+        }),
+    );
+    set(
+        &api,
+        "step",
+        method0(&shell, |s| {
+            s.dispatch(Action::Step);
+            Ok(JsValue::from_f64(
+                s.model.borrow().world.now() as f64 / 1000.0,
+            ))
+        }),
+    );
+    set(
+        &api,
+        "advance",
+        method1(&shell, |s, arg| {
+            let ms = arg
+                .as_f64()
+                .filter(|v| v.is_finite() && *v >= 0.0 && *v <= 600_000.0)
+                .ok_or_else(|| {
+                    error("advance(ms) takes a number of milliseconds from 0 to 600000")
+                })?;
+            s.dispatch(Action::AdvanceBy((ms * 1000.0).round() as u64));
+            Ok(JsValue::from_f64(
+                s.model.borrow().world.now() as f64 / 1000.0,
+            ))
+        }),
+    );
+    set(
+        &api,
+        "seek",
+        method1(&shell, |s, arg| {
+            let ms = arg
+                .as_f64()
+                .filter(|v| v.is_finite() && *v >= 0.0)
+                .ok_or_else(|| error("seek(ms) takes a number of milliseconds, 0 or more"))?;
+            let horizon = s.model.borrow().world.horizon();
+            let t = (ms * 1000.0).round() as u64;
+            if t > horizon {
+                return Err(error(format!(
+                    "seek({ms}) is beyond the present ({} ms); use advance() to run further",
+                    horizon / 1000
+                )));
+            }
+            s.dispatch(Action::Seek(t));
+            Ok(JsValue::UNDEFINED)
+        }),
+    );
+    set(
+        &api,
+        "speed",
+        method1(&shell, |s, arg| {
+            if arg.is_undefined() {
+                return Ok(JsValue::from_f64(s.model.borrow().speed));
+            }
+            let v = arg
+                .as_f64()
+                .filter(|v| v.is_finite() && *v >= 0.001 && *v <= 10.0)
+                .ok_or_else(|| error("speed(x) takes a number from 0.001 to 10"))?;
+            s.dispatch(Action::SetSpeed(v));
+            Ok(JsValue::from_f64(v))
+        }),
+    );
+    set(
+        &api,
+        "now",
+        method0(&shell, |s| {
+            Ok(JsValue::from_f64(
+                s.model.borrow().world.now() as f64 / 1000.0,
+            ))
+        }),
+    );
+    set(
+        &api,
+        "state",
+        method0(&shell, |s| {
+            let m = s.model.borrow();
+            let mut v = m.world.state_json();
+            v["playing"] = m.playing.into();
+            v["speed"] = m.speed.into();
+            v["seed"] = m.base.seed.clone().into();
+            Ok(parse(&v.to_string()))
+        }),
+    );
+    set(
+        &api,
+        "trace",
+        method0(&shell, |s| {
+            let text = s.model.borrow().world.trace_jsonl();
+            let arr = format!("[{}]", text.trim_end().replace('\n', ","));
+            Ok(parse(&arr))
+        }),
+    );
+    set(
+        &api,
+        "traceJsonl",
+        method0(&shell, |s| Ok(s.model.borrow().world.trace_jsonl().into())),
+    );
+    set(
+        &api,
+        "digest",
+        method0(&shell, |s| Ok(s.model.borrow().world.digest().into())),
+    );
+    set(
+        &api,
+        "intervene",
+        method1(&shell, |s, arg| {
+            let text = text_of(&arg)?;
+            let iv: Intervention = serde_json::from_str(&text)
+                .map_err(|e| error(format!("not an intervention: {e}")))?;
+            with_model(s, |m| m.intervene(iv))?.map_err(error)?;
+            Ok(JsValue::UNDEFINED)
+        }),
+    );
+    set(
+        &api,
+        "shareUrl",
+        method0(&shell, |s| Ok(share_url(&s.model.borrow()).into())),
+    );
+    set(
+        &api,
+        "fastForward",
+        method1(&shell, |s, arg| {
+            let secs = arg
+                .as_f64()
+                .filter(|v| v.is_finite() && *v >= 0.0 && *v <= 600.0)
+                .ok_or_else(|| error("fastForward(seconds) takes 0 to 600"))?;
+            s.dispatch(Action::AdvanceBy((secs * SEC as f64) as u64));
+            Ok(JsValue::UNDEFINED)
+        }),
+    );
+    set(
+        &api,
+        "debugPanic",
+        method0(&shell, |_| {
+            panic!("debugPanic() was called from the page's JS API")
+        }),
+    );
+    let window = web_sys::window().expect("a browser window");
+    Reflect::set(&window, &"nodescape".into(), &api).expect("setting window.nodescape");
+    let _ = Function::new_no_args("");
+}

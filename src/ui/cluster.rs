@@ -1,0 +1,263 @@
+//! The cluster picture: links (bottom SVG), messages and timer arcs (canvas, drawn every frame
+//! by the painter), nodes (top SVG). Nodes and links are focusable and labelled in words.
+
+use super::geometry::{to_view, Layout, VIEW_H, VIEW_W};
+use super::model::{Action, Model, Selection};
+use super::shell::Shell;
+use crate::sim::{LinkState, NodeId};
+use crate::world::{LinkCard, NodeCard};
+use std::rc::Rc;
+use yew::prelude::*;
+
+fn view_box() -> String {
+    format!("0 0 {VIEW_W} {VIEW_H}")
+}
+
+fn lane_class(state: LinkState, held: bool, partitioned: bool) -> &'static str {
+    if partitioned {
+        "lane partitioned"
+    } else if held {
+        "lane held"
+    } else {
+        match state {
+            LinkState::Healthy => "lane healthy",
+            LinkState::Cut => "lane cut",
+            LinkState::Lossy { .. } => "lane lossy",
+        }
+    }
+}
+
+fn link_view(l: &LinkCard, layout: &Layout, selected: bool, on_select: &Callback<Action>) -> Html {
+    let (a, b) = (l.a.index(), l.b.index());
+    let (x1, y1) = layout.centres[a];
+    let (x2, y2) = layout.centres[b];
+    let p_ab = (layout.along(a, b, 0.0), layout.along(a, b, 1.0));
+    let p_ba = (layout.along(b, a, 0.0), layout.along(b, a, 1.0));
+    let (la, lb) = (l.a, l.b);
+    let onkeydown = {
+        let cb = on_select.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
+                e.stop_propagation();
+                cb.emit(Action::Select(Selection::Link(la, lb)));
+            }
+        })
+    };
+    let class = classes!(
+        "link",
+        l.healthy().then_some("is-healthy"),
+        selected.then_some("selected")
+    );
+    let mid = ((x1 + x2) / 2.0, (y1 + y2) / 2.0);
+    let cut_mark = (l.ab == LinkState::Cut || l.ba == LinkState::Cut) && !l.partitioned;
+    html! {
+        <g class={class} tabindex="0" role="button" aria-label={l.label.clone()} {onkeydown}
+           data-link={format!("{}-{}", l.a, l.b)}>
+            <title>{ l.label.clone() }</title>
+            <line class="hit" x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} />
+            <line class={lane_class(l.ab, l.held_ab, l.partitioned)}
+                x1={p_ab.0.0.to_string()} y1={p_ab.0.1.to_string()} x2={p_ab.1.0.to_string()} y2={p_ab.1.1.to_string()} />
+            <line class={lane_class(l.ba, l.held_ba, l.partitioned)}
+                x1={p_ba.0.0.to_string()} y1={p_ba.0.1.to_string()} x2={p_ba.1.0.to_string()} y2={p_ba.1.1.to_string()} />
+            if cut_mark {
+                <g class="cut-mark" transform={format!("translate({} {})", mid.0, mid.1)}>
+                    <line x1="-9" y1="-9" x2="9" y2="9" />
+                    <line x1="-9" y1="9" x2="9" y2="-9" />
+                </g>
+            }
+        </g>
+    }
+}
+
+fn node_shape(role: &str, r: f64) -> Html {
+    let rs = r.to_string();
+    match role {
+        "leader" => {
+            // A hexagon: leaders stand out by shape, not only colour.
+            let pts: Vec<String> = (0..6)
+                .map(|k| {
+                    let a = std::f64::consts::FRAC_PI_6 + k as f64 * std::f64::consts::FRAC_PI_3;
+                    format!("{:.1},{:.1}", r * 1.12 * a.cos(), r * 1.12 * a.sin())
+                })
+                .collect();
+            html! { <polygon class="shape" points={pts.join(" ")} /> }
+        }
+        "candidate" => {
+            let s = r * 0.9;
+            html! { <rect class="shape" x={(-s).to_string()} y={(-s).to_string()}
+            width={(2.0 * s).to_string()} height={(2.0 * s).to_string()} rx={(r * 0.25).to_string()} /> }
+        }
+        _ => html! { <circle class="shape" r={rs} /> },
+    }
+}
+
+fn node_view(
+    n: &NodeCard,
+    layout: &Layout,
+    selected: bool,
+    marked: bool,
+    on_select: &Callback<Action>,
+) -> Html {
+    let (cx, cy) = layout.centres[n.id.index()];
+    let r = layout.node_r;
+    let id = n.id;
+    let onclick = {
+        let cb = on_select.clone();
+        Callback::from(move |e: MouseEvent| {
+            e.stop_propagation();
+            if e.shift_key() {
+                cb.emit(Action::ToggleMark(id));
+            } else {
+                cb.emit(Action::Select(Selection::Node(id)));
+            }
+        })
+    };
+    let onkeydown = {
+        let cb = on_select.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
+                e.stop_propagation();
+                cb.emit(Action::Select(Selection::Node(id)));
+            }
+        })
+    };
+    let role = if n.up { n.view.role } else { "crashed" };
+    let class = classes!(
+        "node",
+        role,
+        selected.then_some("selected"),
+        marked.then_some("marked")
+    );
+    let small = r < 30.0;
+    let caption = if n.up {
+        n.view.caption.clone()
+    } else {
+        "crashed".to_string()
+    };
+    html! {
+        <g class={class} transform={format!("translate({cx:.1} {cy:.1})")} tabindex="0" role="button"
+           aria-label={n.label.clone()} data-node={n.id.to_string()} {onclick} {onkeydown}>
+            <title>{ n.label.clone() }</title>
+            { node_shape(role, r) }
+            if !n.up {
+                <g class="cross">
+                    <line x1={(-r * 0.6).to_string()} y1={(-r * 0.6).to_string()} x2={(r * 0.6).to_string()} y2={(r * 0.6).to_string()} />
+                    <line x1={(-r * 0.6).to_string()} y1={(r * 0.6).to_string()} x2={(r * 0.6).to_string()} y2={(-r * 0.6).to_string()} />
+                </g>
+            }
+            <text class="id" y={(r * 0.13).to_string()} font-size={(r * 0.8).to_string()}>{ n.id.to_string() }</text>
+            if !small {
+                <text class="caption" y={(r + 30.0).to_string()}>{ caption }</text>
+            }
+        </g>
+    }
+}
+
+/// Padded outline of a partition island (a thick rounded stroke around its members).
+fn island(members: &[NodeId], layout: &Layout) -> Html {
+    let pts: Vec<(f64, f64)> = members.iter().map(|m| layout.centres[m.index()]).collect();
+    let pad = layout.node_r * 2.0 + 44.0;
+    if pts.len() == 1 {
+        let (x, y) = pts[0];
+        return html! { <circle class="island" cx={x.to_string()} cy={y.to_string()} r={(pad / 2.0).to_string()} /> };
+    }
+    let d: Vec<String> = convex_hull(&pts)
+        .iter()
+        .map(|(x, y)| format!("{x:.1},{y:.1}"))
+        .collect();
+    html! { <polygon class="island" points={d.join(" ")} stroke-width={pad.to_string()} /> }
+}
+
+/// Convex hull (monotone chain) of a few points.
+fn convex_hull(pts: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut p = pts.to_vec();
+    p.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    if p.len() < 3 {
+        return p;
+    }
+    let cross = |o: (f64, f64), a: (f64, f64), b: (f64, f64)| {
+        (a.0 - o.0) * (b.1 - o.1) - (a.1 - o.1) * (b.0 - o.0)
+    };
+    let mut lower: Vec<(f64, f64)> = Vec::new();
+    for &q in &p {
+        while lower.len() >= 2 && cross(lower[lower.len() - 2], lower[lower.len() - 1], q) <= 0.0 {
+            lower.pop();
+        }
+        lower.push(q);
+    }
+    let mut upper: Vec<(f64, f64)> = Vec::new();
+    for &q in p.iter().rev() {
+        while upper.len() >= 2 && cross(upper[upper.len() - 2], upper[upper.len() - 1], q) <= 0.0 {
+            upper.pop();
+        }
+        upper.push(q);
+    }
+    lower.pop();
+    upper.pop();
+    lower.extend(upper);
+    lower
+}
+
+/// The whole cluster picture.
+pub fn cluster_view(m: &Model, shell: &Rc<Shell>) -> Html {
+    let cluster = m.world.cluster();
+    let layout = Layout::circle(m.world.n());
+    let dispatch = shell.callback();
+    let groups: Vec<Vec<NodeId>> = {
+        let mut g: Vec<(u32, Vec<NodeId>)> = Vec::new();
+        for n in &cluster.nodes {
+            match g.iter_mut().find(|(k, _)| *k == n.group) {
+                Some((_, v)) => v.push(n.id),
+                None => g.push((n.group, vec![n.id])),
+            }
+        }
+        g.into_iter().map(|(_, v)| v).collect()
+    };
+    let partitioned = groups.len() > 1;
+    let onclick = {
+        let shell = shell.clone();
+        Callback::from(move |e: MouseEvent| {
+            let Some(el) = e.current_target().and_then(|t| {
+                use wasm_bindgen::JsCast;
+                t.dyn_into::<web_sys::Element>().ok()
+            }) else {
+                return;
+            };
+            let rect = el.get_bounding_client_rect();
+            let pt = to_view(
+                e.client_x() as f64 - rect.left(),
+                e.client_y() as f64 - rect.top(),
+                rect.width(),
+                rect.height(),
+            );
+            let n = shell.model.borrow().world.n();
+            let sel = match shell.message_at(pt, 22.0) {
+                Some(id) => Selection::Message(id),
+                None => match Layout::circle(n).link_at(pt, 14.0) {
+                    Some((a, b)) => Selection::Link(NodeId::from_index(a), NodeId::from_index(b)),
+                    None => Selection::None,
+                },
+            };
+            shell.dispatch(Action::Select(sel));
+        })
+    };
+    let selected = m.selected;
+    html! {
+        <div class="cluster" {onclick}>
+            <svg class="layer links" viewBox={view_box()} role="group" aria-label="Links">
+                if partitioned {
+                    <g class="islands" aria-hidden="true">
+                        { for groups.iter().map(|g| island(g, &layout)) }
+                    </g>
+                }
+                { for cluster.links.iter().map(|l| link_view(l, &layout, selected == Selection::Link(l.a, l.b), &dispatch)) }
+            </svg>
+            <canvas class="layer flights" ref={shell.canvas.clone()} aria-hidden="true"></canvas>
+            <svg class="layer nodes" id="cluster" viewBox={view_box()} role="group" aria-label="Nodes">
+                { for cluster.nodes.iter().map(|n| node_view(n, &layout, selected == Selection::Node(n.id), m.marked.contains(&n.id), &dispatch)) }
+            </svg>
+        </div>
+    }
+}

@@ -1,0 +1,467 @@
+//! The page's state and its one reducer. No DOM here: the reducer is plain Rust, so it is
+//! tested natively.
+//!
+//! The world is large (checkpoints, trace window), so the model is not cloned per action as
+//! `use_reducer` would: the app keeps one `Model` in a `RefCell`, every change goes through
+//! [`Model::reduce`] with an [`Action`], and the returned [`Change`] tells the app whether the
+//! panels must re-render or only the per-frame canvas must be redrawn.
+
+use crate::sim::{Intervention, NodeId, SimTime, MS, SEC};
+use crate::world::{ProtocolKind, Scenario, World};
+use std::collections::BTreeSet;
+
+/// Slowest playback: 1/1000 of real time.
+pub const MIN_SPEED: f64 = 0.001;
+/// Fastest playback: 10x real time.
+pub const MAX_SPEED: f64 = 10.0;
+/// Default playback speed: 1/100 of real time, as RaftScope.
+pub const DEFAULT_SPEED: f64 = 0.01;
+/// Longest span one animation frame may simulate (a tab coming back must not jump minutes).
+pub const MAX_FRAME_MS: f64 = 100.0;
+/// Longest fast-forward: 10 simulated minutes.
+pub const MAX_FAST_FORWARD: SimTime = 600 * SEC;
+
+/// What is selected for the inspector.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Selection {
+    /// Nothing.
+    #[default]
+    None,
+    /// A node.
+    Node(NodeId),
+    /// A message in flight.
+    Message(u64),
+    /// A link (smaller id first).
+    Link(NodeId, NodeId),
+}
+
+/// Everything a user (or the JS API) can ask of the page.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// An animation frame: this many milliseconds of real time passed.
+    Frame(f64),
+    /// Play or pause.
+    TogglePlay,
+    /// Play.
+    Play,
+    /// Pause.
+    Pause,
+    /// Move to the next event.
+    Step,
+    /// Advance simulated time by this many microseconds at once.
+    AdvanceBy(SimTime),
+    /// Set the playback speed (simulated time per real time).
+    SetSpeed(f64),
+    /// Double the speed.
+    Faster,
+    /// Halve the speed.
+    Slower,
+    /// Start again with the same scenario and no interventions.
+    Reset,
+    /// Start again with this seed (decimal text).
+    SetSeed(String),
+    /// Start again with a fresh seed derived from this number (e.g. the wall clock).
+    NewSeed(u64),
+    /// Start again with this many nodes.
+    SetNodes(u32),
+    /// Switch protocol, keeping network settings and faults.
+    SwitchProtocol(ProtocolKind),
+    /// Apply an intervention now.
+    Intervene(Intervention),
+    /// Select something for the inspector.
+    Select(Selection),
+    /// Show moment `t` (microseconds).
+    Seek(SimTime),
+    /// Return to the furthest moment reached.
+    GoLive,
+    /// Load a scenario.
+    Load(Box<Scenario>),
+    /// Hide the message banner.
+    Dismiss,
+    /// Show or hide the keyboard help.
+    ToggleHelp,
+    /// Add a node to, or remove it from, the marked set (shift-click, box select).
+    ToggleMark(NodeId),
+    /// Replace the marked set.
+    SetMarks(Vec<NodeId>),
+}
+
+/// What an action changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Change {
+    /// Nothing.
+    None,
+    /// Only what the canvas draws every frame (messages moved, timers ran).
+    Frame,
+    /// Something the panels show.
+    View,
+}
+
+/// The page's state.
+pub struct Model {
+    /// The running world.
+    pub world: World,
+    /// The scenario it was built from (settings, seed, nodes) without the interventions.
+    pub base: Scenario,
+    /// Playing or paused.
+    pub playing: bool,
+    /// Simulated time per real time.
+    pub speed: f64,
+    /// The inspector's subject.
+    pub selected: Selection,
+    /// A message for the user (an error in words, or a notice).
+    pub banner: Option<Banner>,
+    /// The keyboard help is shown.
+    pub help: bool,
+    /// Nodes marked for a partition (shift-click or box select).
+    pub marked: BTreeSet<NodeId>,
+    /// Events processed when the panels last rendered.
+    pub rendered_events: u64,
+    /// Fractional microseconds carried between frames, so slow speeds still move.
+    carry: f64,
+}
+
+/// A message shown at the top of the page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Banner {
+    /// An error (red) or a notice.
+    pub error: bool,
+    /// Words.
+    pub text: String,
+}
+
+impl Model {
+    /// A model running `scenario`; falls back to the default scenario (with the error shown)
+    /// when it is refused.
+    pub fn new(scenario: Scenario) -> Self {
+        let (world, base, banner) = match World::from_scenario(&scenario) {
+            Ok(w) => (w, scenario, None),
+            Err(e) => {
+                let sc = Scenario::default();
+                (
+                    World::from_scenario(&sc).expect("the default scenario is valid"),
+                    sc,
+                    Some(Banner {
+                        error: true,
+                        text: format!("Could not open that scenario: {e}"),
+                    }),
+                )
+            }
+        };
+        let base = Scenario {
+            interventions: Vec::new(),
+            view_at: None,
+            ..base
+        };
+        Model {
+            world,
+            base,
+            playing: false,
+            speed: DEFAULT_SPEED,
+            selected: Selection::None,
+            banner,
+            help: false,
+            marked: BTreeSet::new(),
+            rendered_events: 0,
+            carry: 0.0,
+        }
+    }
+
+    /// The scenario that reproduces the current run, landing on the moment viewed.
+    pub fn scenario(&self) -> Scenario {
+        self.world.scenario(&self.base)
+    }
+
+    fn error(&mut self, text: impl Into<String>) -> Change {
+        self.banner = Some(Banner {
+            error: true,
+            text: text.into(),
+        });
+        Change::View
+    }
+
+    fn rebuild(&mut self, sc: Scenario) -> Change {
+        let playing = self.playing;
+        match self.load(sc) {
+            Ok(()) => {
+                self.playing = playing;
+                Change::View
+            }
+            Err(e) => self.error(format!("{e}. The current session is unchanged.")),
+        }
+    }
+
+    /// Applies an action; says what changed.
+    pub fn reduce(&mut self, action: Action) -> Change {
+        match action {
+            Action::Frame(ms) => {
+                if !self.playing {
+                    return Change::None;
+                }
+                let us = ms.clamp(0.0, MAX_FRAME_MS) * 1000.0 * self.speed + self.carry;
+                let whole = us.floor();
+                self.carry = us - whole;
+                if whole < 1.0 {
+                    return Change::None;
+                }
+                let t = self.world.now() + whole as SimTime;
+                self.world.advance_to(t);
+                self.after_advance()
+            }
+            Action::TogglePlay => {
+                self.playing = !self.playing;
+                Change::View
+            }
+            Action::Play => {
+                self.playing = true;
+                Change::View
+            }
+            Action::Pause => {
+                self.playing = false;
+                Change::View
+            }
+            Action::Step => {
+                self.playing = false;
+                self.world.step();
+                Change::View
+            }
+            Action::AdvanceBy(us) => {
+                let us = us.min(MAX_FAST_FORWARD);
+                let t = self.world.now() + us;
+                self.world.advance_to(t);
+                self.after_advance();
+                Change::View
+            }
+            Action::SetSpeed(s) => {
+                if !s.is_finite() || s <= 0.0 {
+                    return self.error(format!("speed must be a positive number, got {s}"));
+                }
+                self.speed = s.clamp(MIN_SPEED, MAX_SPEED);
+                Change::View
+            }
+            Action::Faster => {
+                self.speed = (self.speed * 2.0).min(MAX_SPEED);
+                Change::View
+            }
+            Action::Slower => {
+                self.speed = (self.speed / 2.0).max(MIN_SPEED);
+                Change::View
+            }
+            Action::Reset => {
+                let sc = self.base.clone();
+                self.playing = false;
+                self.rebuild(sc)
+            }
+            Action::SetSeed(text) => {
+                let sc = Scenario {
+                    seed: text.trim().to_string(),
+                    ..self.base.clone()
+                };
+                self.rebuild(sc)
+            }
+            Action::NewSeed(entropy) => {
+                // A splitmix64 step turns any number into a well-spread seed.
+                let mut z = entropy.wrapping_add(0x9E37_79B9_7F4A_7C15);
+                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+                z ^= z >> 31;
+                let sc = Scenario {
+                    seed: (z % 1_000_000).to_string(),
+                    ..self.base.clone()
+                };
+                self.rebuild(sc)
+            }
+            Action::SetNodes(n) => {
+                let sc = Scenario {
+                    nodes: n,
+                    ..self.base.clone()
+                };
+                self.rebuild(sc)
+            }
+            Action::SwitchProtocol(kind) => {
+                if kind == self.world.kind() {
+                    return Change::None;
+                }
+                let sc = Scenario {
+                    protocol: kind,
+                    interventions: self.world.faults_now(),
+                    view_at: None,
+                    ..self.base.clone()
+                };
+                self.rebuild(sc)
+            }
+            Action::Intervene(iv) => match self.intervene(iv) {
+                Ok(()) => Change::View,
+                Err(e) => self.error(e),
+            },
+            Action::Select(sel) => {
+                if sel == self.selected {
+                    return Change::None;
+                }
+                self.selected = sel;
+                Change::View
+            }
+            Action::Seek(t) => {
+                let t = t.min(self.world.horizon().max(self.world.now()));
+                self.world.seek(t);
+                self.after_advance();
+                Change::View
+            }
+            Action::GoLive => {
+                let h = self.world.horizon();
+                self.world.seek(h);
+                Change::View
+            }
+            Action::Load(sc) => match self.load(*sc) {
+                Ok(()) => Change::View,
+                Err(e) => self.error(format!("{e}. The current session is unchanged.")),
+            },
+            Action::Dismiss => {
+                if self.banner.take().is_some() {
+                    Change::View
+                } else {
+                    Change::None
+                }
+            }
+            Action::ToggleHelp => {
+                self.help = !self.help;
+                Change::View
+            }
+            Action::ToggleMark(id) => {
+                if id.0 == 0 || id.0 > self.world.n() {
+                    return self.error(format!("there is no node {id}"));
+                }
+                if !self.marked.remove(&id) {
+                    self.marked.insert(id);
+                }
+                Change::View
+            }
+            Action::SetMarks(ids) => {
+                self.marked = ids
+                    .into_iter()
+                    .filter(|i| i.0 >= 1 && i.0 <= self.world.n())
+                    .collect();
+                Change::View
+            }
+        }
+    }
+
+    /// Applies an intervention now; on `Err` nothing changed (the caller shows the words).
+    pub fn intervene(&mut self, iv: Intervention) -> Result<(), String> {
+        let forked = self.world.in_past();
+        let dropped = self.world.horizon().saturating_sub(self.world.now());
+        self.world.intervene(iv)?;
+        if forked {
+            self.banner = Some(Banner {
+                error: false,
+                text: format!(
+                    "History forked: the {} that followed this moment were discarded.",
+                    crate::sim::time::format_time(dropped)
+                ),
+            });
+        }
+        if let Selection::Message(id) = self.selected {
+            if !self.world.flights().iter().any(|f| f.id == id) {
+                self.selected = Selection::None;
+            }
+        }
+        Ok(())
+    }
+
+    /// Opens a scenario; on `Err` the current session is kept as it was.
+    pub fn load(&mut self, sc: Scenario) -> Result<(), crate::world::ScenarioError> {
+        let world = World::from_scenario(&sc)?;
+        self.world = world;
+        self.base = Scenario {
+            interventions: Vec::new(),
+            view_at: None,
+            ..sc
+        };
+        self.selected = Selection::None;
+        self.marked.clear();
+        self.carry = 0.0;
+        self.playing = false;
+        Ok(())
+    }
+
+    fn after_advance(&mut self) -> Change {
+        if let Selection::Message(id) = self.selected {
+            if !self.world.flights().iter().any(|f| f.id == id) {
+                self.selected = Selection::None;
+            }
+        }
+        if self.playing && !self.world.violations().is_empty() {
+            // A broken safety property stops the clock so the learner can look.
+            let v = self.world.violations();
+            let last = v.last().expect("non-empty");
+            if last.t + 50 * MS >= self.world.now() {
+                self.playing = false;
+            }
+        }
+        if self.world.events() != self.rendered_events {
+            Change::View
+        } else {
+            Change::Frame
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model() -> Model {
+        Model::new(Scenario::default())
+    }
+
+    #[test]
+    fn frames_do_nothing_while_paused() {
+        let mut m = model();
+        assert_eq!(m.reduce(Action::Frame(16.0)), Change::None);
+        assert_eq!(m.world.now(), 0);
+    }
+
+    #[test]
+    fn frames_advance_by_real_time_times_speed() {
+        let mut m = model();
+        m.reduce(Action::Play);
+        m.reduce(Action::SetSpeed(1.0));
+        m.reduce(Action::Frame(16.0));
+        assert_eq!(m.world.now(), 16_000);
+        // A long pause (tab hidden) is clamped to one frame's worth.
+        m.reduce(Action::Frame(60_000.0));
+        assert_eq!(m.world.now(), 16_000 + 100_000);
+    }
+
+    #[test]
+    fn a_bad_seed_keeps_the_session_and_says_why() {
+        let mut m = model();
+        m.reduce(Action::AdvanceBy(SEC));
+        m.reduce(Action::SetSeed("twelve".into()));
+        assert_eq!(m.world.now(), SEC);
+        let banner = m.banner.clone().unwrap();
+        assert!(banner.error && banner.text.contains("seed"), "{banner:?}");
+    }
+
+    #[test]
+    fn speed_stays_within_its_log_scale() {
+        let mut m = model();
+        for _ in 0..20 {
+            m.reduce(Action::Faster);
+        }
+        assert_eq!(m.speed, MAX_SPEED);
+        for _ in 0..40 {
+            m.reduce(Action::Slower);
+        }
+        assert_eq!(m.speed, MIN_SPEED);
+    }
+
+    #[test]
+    fn switching_protocol_keeps_faults() {
+        let mut m = model();
+        m.reduce(Action::Intervene(Intervention::Crash { node: NodeId(2) }));
+        m.reduce(Action::SwitchProtocol(ProtocolKind::Raft));
+        assert_eq!(m.world.kind(), ProtocolKind::Raft);
+        assert!(!m.world.cluster().nodes[1].up);
+    }
+}

@@ -1,0 +1,140 @@
+//! The app's shell: the one [`Model`] behind a `RefCell`, the dispatcher every click, key,
+//! animation frame and JS API call goes through, and the canvas painter.
+//!
+//! The shell is installed once per page in a thread-local so that the JavaScript API
+//! (`window.nodescape`) and the Yew components drive the same model.
+
+use super::canvas::Painter;
+use super::model::{Action, Change, Model};
+use crate::world::Scenario;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use yew::{Callback, NodeRef};
+
+/// The page's single source of truth and its dispatcher.
+pub struct Shell {
+    /// The model.
+    pub model: RefCell<Model>,
+    /// The canvas of the cluster picture.
+    pub canvas: NodeRef,
+    painter: RefCell<Painter>,
+    rerender: RefCell<Option<Callback<()>>>,
+    /// Real time (ms) of the last panel render during playback (panels refresh at most 10x/s).
+    last_render: Cell<f64>,
+    dirty: Cell<bool>,
+    /// `prefers-reduced-motion` is set.
+    pub reduced_motion: Cell<bool>,
+}
+
+thread_local! {
+    static SHELL: RefCell<Option<Rc<Shell>>> = const { RefCell::new(None) };
+}
+
+/// Milliseconds from the page's performance clock (for throttling only; never reaches the sim).
+pub fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
+}
+
+impl Shell {
+    /// Creates the page's shell (or returns the existing one).
+    pub fn install(scenario: Scenario) -> Rc<Shell> {
+        SHELL.with(|s| {
+            s.borrow_mut()
+                .get_or_insert_with(|| {
+                    Rc::new(Shell {
+                        model: RefCell::new(Model::new(scenario)),
+                        canvas: NodeRef::default(),
+                        painter: RefCell::new(Painter::default()),
+                        rerender: RefCell::new(None),
+                        last_render: Cell::new(0.0),
+                        dirty: Cell::new(false),
+                        reduced_motion: Cell::new(false),
+                    })
+                })
+                .clone()
+        })
+    }
+
+    /// The installed shell, if the app is mounted.
+    pub fn get() -> Option<Rc<Shell>> {
+        SHELL.with(|s| s.borrow().clone())
+    }
+
+    /// Registers how to re-render the panels.
+    pub fn set_rerender(&self, cb: Callback<()>) {
+        *self.rerender.borrow_mut() = Some(cb);
+    }
+
+    /// Applies an action: redraws the canvas, and re-renders the panels when they changed.
+    pub fn dispatch(&self, action: Action) -> Change {
+        let frame = matches!(action, Action::Frame(_));
+        let change = match self.model.try_borrow_mut() {
+            Ok(mut m) => m.reduce(action),
+            Err(_) => return Change::None,
+        };
+        if change >= Change::Frame {
+            self.draw();
+        }
+        if change == Change::View {
+            if frame {
+                // During playback, panels refresh at most ten times a second.
+                let t = now_ms();
+                if t - self.last_render.get() >= 100.0 {
+                    self.rerender_now(t);
+                } else {
+                    self.dirty.set(true);
+                }
+            } else {
+                self.rerender_now(now_ms());
+            }
+        } else if frame && self.dirty.get() && now_ms() - self.last_render.get() >= 100.0 {
+            self.rerender_now(now_ms());
+        }
+        change
+    }
+
+    fn rerender_now(&self, t: f64) {
+        self.last_render.set(t);
+        self.dirty.set(false);
+        if let Ok(mut m) = self.model.try_borrow_mut() {
+            m.rendered_events = m.world.events();
+        }
+        if let Some(cb) = self.rerender.borrow().as_ref() {
+            cb.emit(());
+        }
+    }
+
+    /// Re-renders the panels and redraws the canvas now.
+    pub fn rerender_and_draw(&self) {
+        self.rerender_now(now_ms());
+        self.draw();
+    }
+
+    /// Redraws the per-frame layer.
+    pub fn draw(&self) {
+        let Some(canvas) = self.canvas.cast::<web_sys::HtmlCanvasElement>() else {
+            return;
+        };
+        if let (Ok(m), Ok(mut p)) = (self.model.try_borrow(), self.painter.try_borrow_mut()) {
+            p.draw(&canvas, &m.world, self.reduced_motion.get());
+        }
+    }
+
+    /// The message drawn at a viewBox point.
+    pub fn message_at(&self, pt: (f64, f64), tolerance: f64) -> Option<u64> {
+        let m = self.model.borrow();
+        let p = self.painter.borrow();
+        p.message_at(&m.world, pt, tolerance)
+    }
+
+    /// A Yew callback that dispatches actions to this shell.
+    pub fn callback(self: &Rc<Self>) -> Callback<Action> {
+        let me = self.clone();
+        Callback::from(move |a: Action| {
+            me.dispatch(a);
+        })
+    }
+}
