@@ -113,7 +113,7 @@ fn reachability_equals_vector_clock_order_over_seeds_and_fault_mixes() {
     for faults in ALL_FAULTS {
         for seed in 0..SEEDS {
             let n = 3 + (seed % 3) as u32;
-            let sim = run(seed, n, 25.0, 1_000, faults);
+            let sim = run(seed, n, 25.0, 800, faults);
             let nb = sim.shared();
             let (pairs, concurrent) = check_run(nb)
                 .unwrap_or_else(|e| panic!("seed {seed}, faults {faults:?}, {n} nodes: {e}"));

@@ -150,7 +150,7 @@ impl fmt::Display for VectorClock {
 }
 
 /// Explains in words how the clocks of events `a` and `b` compare and what that proves, e.g.
-/// "[2,1,0] ≤ [2,3,1] component-wise and they differ, so a happened before b".
+/// `[2,1,0] ≤ [2,3,1] component-wise and they differ, so a happened before b`.
 pub fn explain(a: &VectorClock, b: &VectorClock, a_name: &str, b_name: &str) -> String {
     match a.partial_cmp(b) {
         Some(Ordering::Equal) => format!(

@@ -55,8 +55,8 @@ pub struct DiagramEvent {
     pub clock: VectorClock,
     /// Lamport clock after the event.
     pub lamport: u64,
-    /// The hover text: "e12 at node 1, 1.234 s: send to node 3 (message #14); vector [2,0,1],
-    /// Lamport 3".
+    /// The hover text: `e12 at node 1, 1.234 s: send to node 3 (message #14); vector [2,0,1],
+    /// Lamport 3`.
     pub label: String,
 }
 
