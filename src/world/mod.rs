@@ -8,7 +8,7 @@ pub mod share;
 
 use crate::protocols::raft::Raft;
 use crate::protocols::ring::Ring;
-use crate::protocols::vclock::VectorClocks;
+use crate::protocols::vclock::Vclock;
 use crate::sim::{
     Intervention, LinkState, MessageInfo, NodeId, NodeView, Protocol, Recorded, Session, Sim,
     SimTime, Violation,
@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 #[derive(Clone, Debug)]
 pub enum World {
     /// Vector clocks.
-    Vclock(Session<VectorClocks>),
+    Vclock(Session<Vclock>),
     /// Raft.
     Raft(Session<Raft>),
     /// Hash ring.
@@ -250,7 +250,7 @@ impl World {
         let mut w = match sc.protocol {
             ProtocolKind::Vclock => World::Vclock(Session::with_log(
                 Sim::new(
-                    VectorClocks::new(sc.settings.vclock.clone()),
+                    Vclock::new(sc.settings.vclock.clone()),
                     n,
                     sc.network.clone(),
                     seed,

@@ -4,7 +4,7 @@
 
 use crate::protocols::raft::RaftSettings;
 use crate::protocols::ring::RingSettings;
-use crate::protocols::vclock::VectorClocksSettings;
+use crate::protocols::vclock::VclockSettings;
 use crate::sim::engine::MAX_NODES;
 use crate::sim::{NetConfig, Recorded, SimTime};
 use serde::{Deserialize, Serialize};
@@ -72,7 +72,7 @@ impl ProtocolKind {
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// Vector clocks.
-    pub vclock: VectorClocksSettings,
+    pub vclock: VclockSettings,
     /// Raft.
     pub raft: RaftSettings,
     /// Hash ring.
