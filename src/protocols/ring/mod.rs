@@ -370,6 +370,8 @@ impl Ring {
         shared.members = self.initial_members(n);
         shared.up = if n >= 64 { u64::MAX } else { (1u64 << n) - 1 };
         shared.log = vec![(shared.members, shared.up)];
+        // Every node starts with exactly its keys of the initial ring.
+        shared.settled = shared.up;
         let live = shared.live();
         self.placement(shared, live);
     }
