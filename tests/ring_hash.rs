@@ -15,7 +15,9 @@ fn nodes(ids: impl IntoIterator<Item = u32>) -> Vec<NodeId> {
 }
 
 fn key_positions(count: u32) -> Vec<u64> {
-    (1..=count).map(|i| hash_position(&format!("key-{i}"))).collect()
+    (1..=count)
+        .map(|i| hash_position(&format!("key-{i}")))
+        .collect()
 }
 
 #[test]
@@ -36,7 +38,11 @@ fn adding_a_node_moves_about_one_in_n_plus_one_keys_and_all_to_the_new_node() {
         let (old, new) = (before.owner(p), after.owner(p));
         if old != new {
             moved += 1;
-            assert_eq!(new, Some(NodeId(11)), "key at {p:#x} moved to {new:?}, not the new node");
+            assert_eq!(
+                new,
+                Some(NodeId(11)),
+                "key at {p:#x} moved to {new:?}, not the new node"
+            );
         }
     }
     let share = moved as f64 / keys.len() as f64;
@@ -98,7 +104,11 @@ fn a_key_exactly_on_a_token_belongs_to_that_token() {
         assert_eq!(ring.owner_token(t.position), Some(i), "token {t:?}");
         assert_eq!(ring.owner(t.position), Some(t.node));
         let next = &tokens[(i + 1) % tokens.len()];
-        assert_eq!(ring.owner(t.position.wrapping_add(1)), Some(next.node), "just after {t:?}");
+        assert_eq!(
+            ring.owner(t.position.wrapping_add(1)),
+            Some(next.node),
+            "just after {t:?}"
+        );
     }
 }
 
@@ -110,7 +120,11 @@ fn a_key_after_the_last_token_wraps_to_the_first() {
     assert!(last.position < u64::MAX);
     assert_eq!(ring.owner(u64::MAX), Some(first.node));
     assert_eq!(ring.owner(last.position + 1), Some(first.node));
-    assert_eq!(ring.owner(0), Some(first.node), "position 0 is at or before the first token");
+    assert_eq!(
+        ring.owner(0),
+        Some(first.node),
+        "position 0 is at or before the first token"
+    );
 }
 
 #[test]
@@ -128,7 +142,11 @@ fn colliding_token_positions_keep_every_token_and_the_lowest_node_wins() {
     assert_eq!(ring.owner(300), Some(NodeId(1)));
     assert_eq!(ring.owner(500), Some(NodeId(1)));
     assert_eq!(ring.preference(300, 3), nodes([1, 3, 2]));
-    assert_eq!(ring.owner(501), Some(NodeId(2)), "past the tie it wraps to node 2");
+    assert_eq!(
+        ring.owner(501),
+        Some(NodeId(2)),
+        "past the tie it wraps to node 2"
+    );
 }
 
 #[test]
@@ -195,7 +213,10 @@ fn the_balance_table_shows_spread_falling_as_tokens_rise() {
     let rows = balance_table(&nodes(1..=5), &keys, &[1, 8, 32, 128, 256]);
     assert_eq!(rows.len(), 5);
     assert!(rows[0].arcs.cv > rows[4].arcs.cv * 3.0, "{rows:?}");
-    assert!(rows[0].keys.max_over_mean > rows[4].keys.max_over_mean, "{rows:?}");
+    assert!(
+        rows[0].keys.max_over_mean > rows[4].keys.max_over_mean,
+        "{rows:?}"
+    );
     assert!(rows.iter().all(|r| r.expected_cv > 0.0));
 }
 
@@ -203,5 +224,8 @@ fn the_balance_table_shows_spread_falling_as_tokens_rise() {
 fn modulo_hashing_moves_most_keys_where_the_ring_moves_few() {
     let keys = key_positions(20_000);
     let moved = modulo_moved(&keys, &nodes(1..=10), &nodes(1..=11)) as f64 / keys.len() as f64;
-    assert!((moved - 10.0 / 11.0).abs() < 0.02, "modulo moved {moved:.3}");
+    assert!(
+        (moved - 10.0 / 11.0).abs() < 0.02,
+        "modulo moved {moved:.3}"
+    );
 }
