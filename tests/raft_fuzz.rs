@@ -11,7 +11,8 @@ use nodescape::protocols::raft::{Raft, RaftSettings};
 use nodescape::sim::{Intervention, LinkState, NetConfig, NodeId, Sim, SimRng, Trace, MS, SEC};
 use raft_support::{run_until, undisputed_leader};
 
-/// Runs one seed: 2 s of random faults, then healing; returns a failure in words.
+/// Runs one seed: 5 s of random faults, then healing, a leader, and one more second with a
+/// client request; returns a failure in words.
 fn run_seed(seed: u64) -> Result<(), String> {
     let mut pick = SimRng::new(seed ^ 0x5eed_f00d);
     let n = if pick.chance(0.5) { 3 } else { 5 };
@@ -29,7 +30,7 @@ fn run_seed(seed: u64) -> Result<(), String> {
     };
     let mut sim = Sim::with_trace(Raft::new(settings), n, faulty, seed, Trace::with_cap(64));
     let node = |p: &mut SimRng| NodeId(p.range(1, n as u64) as u32);
-    let fault_end = 2 * SEC;
+    let fault_end = 5 * SEC;
     while sim.now() < fault_end {
         sim.advance_to(sim.now() + pick.range(10, 150) * MS);
         let iv = match pick.range(0, 9) {
@@ -89,6 +90,9 @@ fn run_seed(seed: u64) -> Result<(), String> {
     if found.is_none() {
         return Err(format!("no leader within 5 s after healing at {healed} us"));
     }
+    let (leader, _) = undisputed_leader(&sim).expect("found above");
+    sim.apply(&Intervention::ClientRequest { node: leader })?;
+    sim.advance_to(sim.now() + SEC);
     if let Some(v) = sim.violations().first() {
         return Err(format!("{} at {} us: {}", v.property, v.t, v.text));
     }
