@@ -1071,10 +1071,20 @@ impl Protocol for Raft {
                 self.start_election(ctx, d, v);
                 Ok(())
             }
-            other => Err(format!(
-                "Raft nodes do not take the command {other:?}; they take client requests and \
-                 \"time out now\""
-            )),
+            other => {
+                let what = match other {
+                    NodeCommand::LocalEvent => "local events (a vector-clock action)",
+                    NodeCommand::SendTo(_) => "plain messages (a vector-clock action)",
+                    NodeCommand::Join | NodeCommand::Leave => {
+                        "joining or leaving a ring (a hash-ring action)"
+                    }
+                    _ => "this command",
+                };
+                Err(format!(
+                    "a Raft node does not do {what}; it takes client requests and \"time out \
+                     now\""
+                ))
+            }
         }
     }
 
