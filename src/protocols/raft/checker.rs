@@ -402,6 +402,11 @@ impl RaftChecker {
     ) {
         let entry = *d.entry(index).expect("index within the log");
         let slot = index as usize - 1;
+        if slot > self.applied.len() {
+            // Only after a log was cut below its applied index (a broken run): nothing to
+            // compare against yet, and a gap cannot be recorded.
+            return;
+        }
         if slot == self.applied.len() {
             self.applied.push(Applied {
                 entry,

@@ -1102,6 +1102,6 @@ impl Protocol for Raft {
     }
 
     fn view_node(&self, node: &crate::sim::Node<Self>, now: SimTime) -> NodeView {
-        view::node_view(node, now, self.settings.election_min_ms)
+        view::node_view(node, now)
     }
 }

@@ -133,7 +133,7 @@ pub fn checker_status(sim: &Sim<Raft>) -> Vec<PropertyStatus> {
 
 /// How one Raft node looks: role class, `T4 leader` caption, `leader, term 4` label, the
 /// election timer's arc, and inspector lines.
-pub(super) fn node_view(node: &Node<Raft>, now: SimTime, _election_min_ms: u64) -> NodeView {
+pub(super) fn node_view(node: &Node<Raft>, now: SimTime) -> NodeView {
     let d = &node.durable;
     let Some(v) = node.volatile.as_ref() else {
         return NodeView {
@@ -153,7 +153,8 @@ pub(super) fn node_view(node: &Node<Raft>, now: SimTime, _election_min_ms: u64) 
     };
     let mut aria = format!("{}, term {}", v.role.word(), d.current_term);
     if matches!(v.role, Role::Candidate | Role::PreCandidate) {
-        aria.push_str(&format!(", {} votes", v.votes.len()));
+        let k = v.votes.len();
+        aria.push_str(&format!(", {k} vote{}", if k == 1 { "" } else { "s" }));
     }
     let mut details = vec![
         format!("{} in term {}", v.role.word(), d.current_term),
