@@ -322,14 +322,10 @@ impl RaftChecker {
             }),
             Some(s) if s.entry == entry && s.prev_term == prev_term => {}
             Some(s) => {
-                let why = if s.entry != entry {
-                    format!("{} there and node {} has {}", entry, s.node, s.entry)
+                let earlier = if s.node == id {
+                    "earlier on the same node".to_string()
                 } else {
-                    format!(
-                        "the entry before it is of term {prev_term} there and of term {} on \
-                         node {}",
-                        s.prev_term, s.node
-                    )
+                    format!("on node {}", s.node)
                 };
                 self.report(
                     out,
@@ -337,9 +333,10 @@ impl RaftChecker {
                     LOG_MATCHING,
                     (index, entry.term),
                     format!(
-                        "node {id} and node {} both hold an entry of term {} at index {index}, \
-                         but node {id} has {why}",
-                        s.node, entry.term
+                        "node {id} holds {entry} at index {index} after an entry of term \
+                         {prev_term}, but the term-{} entry seen at index {index} {earlier} was \
+                         {} after an entry of term {}",
+                        entry.term, s.entry, s.prev_term
                     ),
                 );
             }
