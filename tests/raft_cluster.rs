@@ -346,7 +346,7 @@ fn with_prevote_a_rejoining_node_does_not_disrupt_the_leader() {
 
 /// Figure 8 reached on the simulated network with interventions a learner can make (time out
 /// now, crash, restart, partition), with one entry per AppendEntries. Returns the run.
-fn figure_8_on_the_network(unsafe_commit: bool) -> Sim<Raft> {
+fn figure_8_on_the_network(unsafe_commit: bool, seed: u64) -> Sim<Raft> {
     let settings = RaftSettings {
         // Long timeouts: only the script starts elections.
         election_min_ms: 20_000,
@@ -355,7 +355,7 @@ fn figure_8_on_the_network(unsafe_commit: bool) -> Sim<Raft> {
         unsafe_commit_old_terms: unsafe_commit,
         ..RaftSettings::default()
     };
-    let mut s = sim(5, settings, 8);
+    let mut s = sim(5, settings, seed);
     let (n1, n2, n3, n4, n5) = (NodeId(1), NodeId(2), NodeId(3), NodeId(4), NodeId(5));
     let leads = |s: &Sim<Raft>, id| role_of(s, id) == Some(Role::Leader);
     // Node 1 leads term 1; its no-op commits everywhere.
@@ -430,27 +430,29 @@ fn figure_8_on_the_network(unsafe_commit: bool) -> Sim<Raft> {
 
 #[test]
 fn the_checker_catches_the_figure_8_commit_bug_that_a_learner_can_reach() {
-    let bad = figure_8_on_the_network(true);
-    let broken: Vec<&str> = bad.violations().iter().map(|v| v.property).collect();
-    assert!(
-        broken.contains(&"State Machine Safety") || broken.contains(&"Leader Completeness"),
-        "the teaching switch must be caught: {:?}",
-        bad.violations()
-    );
-    let badges = checker_status(&bad);
-    assert!(
-        badges
-            .iter()
-            .any(|b| !b.ok && b.explanation.contains("index 2")),
-        "{badges:?}"
-    );
-    let good = figure_8_on_the_network(false);
-    assert!(
-        good.violations().is_empty(),
-        "safe Raft: {:?}",
-        good.violations()
-    );
-    assert!(checker_status(&good).iter().all(|b| b.ok));
+    for seed in 0..10 {
+        let bad = figure_8_on_the_network(true, seed);
+        let broken: Vec<&str> = bad.violations().iter().map(|v| v.property).collect();
+        assert!(
+            broken.contains(&"State Machine Safety") && broken.contains(&"Leader Completeness"),
+            "seed {seed}: the teaching switch must be caught: {:?}",
+            bad.violations()
+        );
+        let badges = checker_status(&bad);
+        assert!(
+            badges
+                .iter()
+                .any(|b| !b.ok && b.explanation.contains("index 2")),
+            "seed {seed}: {badges:?}"
+        );
+        let good = figure_8_on_the_network(false, seed);
+        assert!(
+            good.violations().is_empty(),
+            "seed {seed}: safe Raft: {:?}",
+            good.violations()
+        );
+        assert!(checker_status(&good).iter().all(|b| b.ok));
+    }
 }
 
 #[test]
