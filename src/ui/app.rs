@@ -263,8 +263,8 @@ fn header(m: &Model, d: &Callback<Action>) -> Html {
                 <output id="clock" class="clock" aria-label="Simulated time">{ format_time(m.world.now()) }</output>
             </div>
             <div class="run" role="group" aria-label="Run">
-                <label>{ "Seed " }<input id="seed" type="text" inputmode="numeric" size="8" value={m.base.seed.clone()} onchange={seed} /></label>
-                <button type="button" onclick={new_seed} title="A fresh random seed">{ "New seed" }</button>
+                <label>{ "Seed " }<input id="seed" type="text" inputmode="numeric" size="6" value={m.base.seed.clone()} onchange={seed} /></label>
+                <button type="button" onclick={new_seed} title="A fresh random seed">{ "New" }</button>
                 <label>{ "Nodes " }
                     <select id="nodes" onchange={nodes}>
                         { for (3..=9u32).map(|k| html!{ <option value={k.to_string()} selected={k == n}>{ k }</option> }) }
@@ -411,6 +411,7 @@ pub fn app(props: &AppProps) -> Html {
             <div class="stage">
                 <div class="picture">
                     { cluster_view(&m, &shell) }
+                    { super::protocol_panels::protocol_pane(&m, &shell, &d) }
                 </div>
                 { side_panel(&m, &d, protocol_panel) }
             </div>

@@ -3,7 +3,9 @@
 //! drawn to the present. It is rebuilt only when the trace grows or the window moves, and it
 //! hit-tests clicks in Rust from the positions it drew.
 
-use crate::protocols::vclock::{diagram_of, ArrowEnd, CausalSets, Diagram, EventId, EventType, Vclock};
+use crate::protocols::vclock::{
+    diagram_of, ArrowEnd, CausalSets, Diagram, EventId, EventType, Vclock,
+};
 use crate::sim::{Sim, SimTime};
 use std::collections::BTreeSet;
 use wasm_bindgen::JsCast;
@@ -91,7 +93,12 @@ impl DiagramPainter {
         let start = end.saturating_sub(span);
         // Rebuild the model only when the trace grew or the window moved by a visible amount.
         let bucket = span / 200 + 1;
-        let key = (sim.trace().total(), start / bucket, end / bucket, sim.flights().count());
+        let key = (
+            sim.trace().total(),
+            start / bucket,
+            end / bucket,
+            sim.flights().count(),
+        );
         if self.key != Some(key) {
             self.diagram = Some(diagram_of(sim, Some((start, end))));
             self.key = Some(key);
@@ -153,7 +160,8 @@ impl DiagramPainter {
                     (x(at), yy, true)
                 }
             };
-            let lit = hl.chosen.is_some() && (hl.past.contains(&a.send) || hl.chosen == Some(a.send));
+            let lit =
+                hl.chosen.is_some() && (hl.past.contains(&a.send) || hl.chosen == Some(a.send));
             ctx.set_stroke_style_str(if lit { PAST } else { "#7d8796" });
             ctx.begin_path();
             ctx.move_to(x1, y1);

@@ -5,6 +5,8 @@ pub mod api;
 pub mod app;
 pub mod canvas;
 pub mod cluster;
+pub mod diagram;
+pub mod download;
 pub mod geometry;
 pub mod model;
 pub mod panels;

@@ -6,8 +6,9 @@
 //! [`Model::reduce`] with an [`Action`], and the returned [`Change`] tells the app whether the
 //! panels must re-render or only the per-frame canvas must be redrawn.
 
+use crate::protocols::vclock::EventId;
 use crate::sim::{Intervention, NodeId, SimTime, MS, SEC};
-use crate::world::{ProtocolKind, Scenario, World};
+use crate::world::{ProtocolKind, Scenario, Settings, World};
 use std::collections::BTreeSet;
 
 /// Slowest playback: 1/1000 of real time.
@@ -84,6 +85,21 @@ pub enum Action {
     ToggleMark(NodeId),
     /// Replace the marked set.
     SetMarks(Vec<NodeId>),
+    /// Vector clocks: choose an event of the diagram (`second`: the other event to compare).
+    ChooseEvent {
+        /// The event, or none to clear.
+        id: Option<EventId>,
+        /// Choose it as the second event of a comparison.
+        second: bool,
+    },
+    /// The diagram shows this much simulated time.
+    DiagramSpan(SimTime),
+    /// Scroll the diagram back (positive) or forward (negative) by this many microseconds.
+    DiagramScroll(i64),
+    /// Show an error message in words.
+    Notify(String),
+    /// Start a new run with these protocol settings (same seed, nodes and network).
+    SetSettings(Box<Settings>),
 }
 
 /// What an action changed.
@@ -115,6 +131,14 @@ pub struct Model {
     pub help: bool,
     /// Nodes marked for a partition (shift-click or box select).
     pub marked: BTreeSet<NodeId>,
+    /// Vector clocks: the chosen event of the diagram.
+    pub chosen_event: Option<EventId>,
+    /// Vector clocks: the second event, compared with the chosen one.
+    pub second_event: Option<EventId>,
+    /// Vector clocks: simulated time the diagram shows.
+    pub diagram_span: SimTime,
+    /// Vector clocks: how far back from now the diagram's right edge is.
+    pub diagram_back: SimTime,
     /// Events processed when the panels last rendered.
     pub rendered_events: u64,
     /// Fractional microseconds carried between frames, so slow speeds still move.
@@ -162,6 +186,10 @@ impl Model {
             banner,
             help: false,
             marked: BTreeSet::new(),
+            chosen_event: None,
+            second_event: None,
+            diagram_span: SEC,
+            diagram_back: 0,
             rendered_events: 0,
             carry: 0.0,
         }
@@ -336,6 +364,40 @@ impl Model {
                 }
                 Change::View
             }
+            Action::ChooseEvent { id, second } => {
+                if second && self.chosen_event.is_some() && id != self.chosen_event {
+                    self.second_event = id;
+                } else {
+                    self.chosen_event = id;
+                    self.second_event = None;
+                }
+                Change::View
+            }
+            Action::DiagramSpan(span) => {
+                self.diagram_span = span.clamp(10 * MS, 120 * SEC);
+                Change::View
+            }
+            Action::DiagramScroll(delta) => {
+                let back = self.diagram_back as i64 + delta;
+                self.diagram_back = back.clamp(0, self.world.now() as i64) as SimTime;
+                Change::View
+            }
+            Action::Notify(text) => self.error(text),
+            Action::SetSettings(settings) => {
+                let sc = Scenario {
+                    settings: *settings,
+                    interventions: self.world.faults_now(),
+                    ..self.base.clone()
+                };
+                let change = self.rebuild(sc);
+                if change == Change::View && self.banner.is_none() {
+                    self.banner = Some(Banner {
+                        error: false,
+                        text: "Settings changed: a new run started with the same seed, nodes and network faults.".into(),
+                    });
+                }
+                change
+            }
             Action::SetMarks(ids) => {
                 self.marked = ids
                     .into_iter()
@@ -379,6 +441,9 @@ impl Model {
         };
         self.selected = Selection::None;
         self.marked.clear();
+        self.chosen_event = None;
+        self.second_event = None;
+        self.diagram_back = 0;
         self.carry = 0.0;
         self.playing = false;
         Ok(())

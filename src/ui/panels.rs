@@ -23,11 +23,13 @@ fn iv(i: Intervention) -> Action {
 
 /// The leader, if the protocol has one and exactly one node claims it.
 pub fn leader(c: &ClusterView) -> Option<NodeId> {
-    let mut it = c.nodes.iter().filter(|n| n.up && n.view.role == "leader");
-    let first = it.next()?;
     // With several self-declared leaders (different terms), pick the one with the highest id
     // deterministically; the caption shows which term each is in.
-    Some(it.last().unwrap_or(first).id)
+    c.nodes
+        .iter()
+        .rev()
+        .find(|n| n.up && n.view.role == "leader")
+        .map(|n| n.id)
 }
 
 fn node_inspector(m: &Model, c: &ClusterView, id: NodeId, d: &Callback<Action>) -> Html {
@@ -260,6 +262,7 @@ fn faults(m: &Model, c: &ClusterView, d: &Callback<Action>) -> Html {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn slider(
     label: &str,
     id: &str,

@@ -1,10 +1,311 @@
-//! Panels specific to each protocol (Raft's logs and safety badges, the space-time diagram,
-//! the ring and its charts).
+//! Panels specific to each protocol: the space-time diagram and causality inspector (vector
+//! clocks), the logs and safety badges (Raft), and the ring (hash ring). Each protocol has a
+//! pane under the cluster picture and a section in the side panel.
 
+use super::download::download;
 use super::model::{Action, Model};
+use super::shell::Shell;
+use crate::protocols::raft::{checker_status, log_panel};
+use crate::protocols::vclock::{compare_events, shiviz_log};
+use crate::sim::{SimTime, MS, SEC};
+use crate::world::{Settings, World};
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-/// The panel of the running protocol.
-pub fn protocol_panel(_m: &Model, _d: &Callback<Action>) -> Html {
-    html! {}
+/// Term colours: Okabe-Ito, safe for the common colour blindnesses; the term number is also
+/// written in every cell, so colour is never the only cue.
+pub const TERM_COLOURS: [&str; 8] = [
+    "#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7", "#999999",
+];
+
+fn cb(d: &Callback<Action>, a: Action) -> Callback<MouseEvent> {
+    let d = d.clone();
+    Callback::from(move |e: MouseEvent| {
+        e.stop_propagation();
+        d.emit(a.clone());
+    })
 }
+
+fn settings_change(
+    m: &Model,
+    d: &Callback<Action>,
+    f: impl Fn(&mut Settings, &web_sys::HtmlInputElement) + 'static,
+) -> Callback<Event> {
+    let d = d.clone();
+    let base = m.base.settings.clone();
+    Callback::from(move |e: Event| {
+        if let Some(i) = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        {
+            let mut s = base.clone();
+            f(&mut s, &i);
+            d.emit(Action::SetSettings(Box::new(s)));
+        }
+    })
+}
+
+/// The pane under the cluster picture.
+pub fn protocol_pane(m: &Model, shell: &Rc<Shell>, d: &Callback<Action>) -> Html {
+    match &m.world {
+        World::Vclock(_) => vclock_pane(m, shell, d),
+        World::Raft(_) => raft_pane(m),
+        World::Ring(_) => html! {},
+    }
+}
+
+fn vclock_pane(m: &Model, shell: &Rc<Shell>, d: &Callback<Action>) -> Html {
+    let onclick = {
+        let shell = shell.clone();
+        Callback::from(move |e: MouseEvent| {
+            let Some(el) = e
+                .current_target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            else {
+                return;
+            };
+            let r = el.get_bounding_client_rect();
+            let hit = shell.diagram.borrow().event_at(
+                e.client_x() as f64 - r.left(),
+                e.client_y() as f64 - r.top(),
+            );
+            shell.dispatch(Action::ChooseEvent {
+                id: hit,
+                second: e.shift_key(),
+            });
+        })
+    };
+    let onmousemove = {
+        let shell = shell.clone();
+        Callback::from(move |e: MouseEvent| {
+            let Some(el) = e
+                .current_target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+            else {
+                return;
+            };
+            let r = el.get_bounding_client_rect();
+            let p = shell.diagram.borrow();
+            let label = p
+                .event_at(
+                    e.client_x() as f64 - r.left(),
+                    e.client_y() as f64 - r.top(),
+                )
+                .and_then(|id| p.label_of(id))
+                .unwrap_or_default();
+            if el.title() != label {
+                el.set_title(&label);
+            }
+        })
+    };
+    let span = m.diagram_span;
+    let zoom_in = cb(d, Action::DiagramSpan(span / 2));
+    let zoom_out = cb(d, Action::DiagramSpan(span * 2));
+    let back = cb(d, Action::DiagramScroll((span / 2) as i64));
+    let fwd = cb(d, Action::DiagramScroll(-((span / 2) as i64)));
+    let live = cb(d, Action::DiagramScroll(-(m.world.now() as i64)));
+    let onwheel = {
+        let d = d.clone();
+        Callback::from(move |e: WheelEvent| {
+            e.prevent_default();
+            let dx = if e.delta_x().abs() > e.delta_y().abs() {
+                e.delta_x()
+            } else {
+                e.delta_y()
+            };
+            let step = (span as f64 * dx / 1000.0) as i64;
+            d.emit(Action::DiagramScroll(-step));
+        })
+    };
+    html! {
+        <section class="pane diagram-pane" aria-label="Space-time diagram">
+            <div class="pane-head">
+                <h2>{ "Space-time diagram" }</h2>
+                <span class="legend">
+                    <span class="dot past"></span>{ "causal past " }
+                    <span class="dot future"></span>{ "future " }
+                    <span class="dot concurrent"></span>{ "concurrent" }
+                </span>
+                <div class="actions">
+                    <button type="button" onclick={back} title="Scroll back in time">{ "◀" }</button>
+                    <button type="button" onclick={fwd} title="Scroll forward">{ "▶" }</button>
+                    <button type="button" onclick={live} disabled={m.diagram_back == 0} title="Follow the present">{ "Now" }</button>
+                    <button type="button" onclick={zoom_in} title="Show less time">{ "+" }</button>
+                    <button type="button" onclick={zoom_out} title="Show more time">{ "−" }</button>
+                    <span class="span-label">{ crate::sim::time::format_time(span) }</span>
+                </div>
+            </div>
+            <canvas id="diagram" class="diagram" ref={shell.diagram_canvas.clone()} {onclick} {onmousemove} {onwheel}
+                role="img" aria-label="Space-time diagram: one line per node, events as dots, messages as arrows. Click an event to highlight its causal past and future; shift-click a second event to compare them."></canvas>
+        </section>
+    }
+}
+
+fn vclock_side(m: &Model, d: &Callback<Action>) -> Html {
+    let World::Vclock(s) = &m.world else {
+        return html! {};
+    };
+    let nb = s.sim().shared();
+    let chosen = m.chosen_event.and_then(|id| nb.get(id).map(|e| (id, e)));
+    let info = match chosen {
+        None => {
+            html! { <p class="hint">{ "Click an event in the diagram to see its causal past (blue), future (orange squares) and the events concurrent with it (green rings). Shift-click a second event to compare the two." }</p> }
+        }
+        Some((id, e)) => {
+            let cmp = m.second_event.and_then(|b| compare_events(nb, id, b).ok());
+            html! {
+                <div class="event-info" role="status">
+                    <p><strong>{ format!("{id}") }</strong>{ format!(" at node {}: {} · vector {} · Lamport {}", e.node, e.what.describe(), e.clock, e.lamport) }</p>
+                    if let Some(c) = cmp {
+                        <p class="relation"><strong>{ c.headline.clone() }</strong></p>
+                        <p class="proof">{ c.proof.clone() }</p>
+                        <p class="lamport-note">{ c.lamport.clone() }</p>
+                    }
+                </div>
+            }
+        }
+    };
+    let st = m.base.settings.vclock.clone();
+    let rate = settings_change(m, d, |s, i| {
+        if let Ok(v) = i.value().parse::<f64>() {
+            s.vclock.events_per_sec = v;
+        }
+    });
+    let lamport = settings_change(m, d, |s, i| s.vclock.show_lamport = i.checked());
+    let shiviz = {
+        let d = d.clone();
+        Callback::from(move |_: MouseEvent| {
+            let Some(shell) = Shell::get() else { return };
+            let text = match &shell.model.borrow().world {
+                World::Vclock(s) => shiviz_log(s.sim().shared()),
+                _ => return,
+            };
+            if let Err(e) = download("nodescape-shiviz.log", "text/plain", &text) {
+                d.emit(Action::Notify(format!(
+                    "Could not save the ShiViz log: {e}"
+                )));
+            }
+        })
+    };
+    html! {
+        <section class="protocol-side" aria-label="Vector clocks">
+            <h2>{ "Causality" }</h2>
+            { info }
+            <label class="slider">
+                <span>{ "Events/s" }</span>
+                <input type="range" min="0" max="40" step="1" value={st.events_per_sec.to_string()} onchange={rate} aria-label="Automatic events per simulated second per node" />
+                <output>{ format!("{}", st.events_per_sec) }</output>
+            </label>
+            <label class="check"><input type="checkbox" checked={st.show_lamport} onchange={lamport} />{ " Show Lamport clocks instead of vectors" }</label>
+            <div class="actions">
+                <button type="button" onclick={shiviz} title="A log that ShiViz opens">{ "Export ShiViz log" }</button>
+            </div>
+        </section>
+    }
+}
+
+fn raft_pane(m: &Model) -> Html {
+    let World::Raft(s) = &m.world else {
+        return html! {};
+    };
+    let panel = log_panel(s.sim());
+    let max_index = panel
+        .nodes
+        .iter()
+        .flat_map(|n| n.entries.last().map(|e| e.index))
+        .max()
+        .unwrap_or(0);
+    let shown: u64 = 14;
+    let first = max_index.saturating_sub(shown - 1).max(1);
+    let leader = panel.nodes.iter().find(|n| n.role == "leader");
+    html! {
+        <section class="pane raft-pane" aria-label="Raft logs">
+            <div class="pane-head"><h2>{ "Logs" }</h2>
+                <span class="legend">{ "cell: term · command; solid = committed, dashed = not yet; ▌ commit index" }
+                    if leader.is_some() { { "; leader's view of each follower: M = matchIndex, N = nextIndex" } }</span>
+            </div>
+            <table class="logs">
+                <thead><tr><th scope="col">{ "node" }</th>
+                    { for (first..first + shown).map(|i| html!{ <th scope="col">{ i }</th> }) }
+                </tr></thead>
+                <tbody>
+                { for panel.nodes.iter().map(|n| {
+                    let prog = leader.and_then(|l| l.progress.iter().find(|p| p.follower == n.id));
+                    html! {
+                    <tr class={classes!(n.role)}>
+                        <th scope="row">{ format!("N{} T{} {}", n.id, n.term, n.role) }</th>
+                        { for (first..first + shown).map(|i| {
+                            let e = n.entries.iter().find(|e| e.index == i);
+                            let commit_edge = i == n.commit_index;
+                            let mark = match prog {
+                                Some(p) if p.match_index == i && p.next_index == i + 1 => "M",
+                                Some(p) if p.match_index == i => "M",
+                                Some(p) if p.next_index == i => "N",
+                                _ => "",
+                            };
+                            match e {
+                                Some(e) => html! {
+                                    <td class={classes!("entry", e.committed.then_some("committed"), commit_edge.then_some("commit-edge"))}
+                                        style={format!("--term:{}", TERM_COLOURS[(e.term as usize) % TERM_COLOURS.len()])}
+                                        title={format!("index {}, term {}, {}{}", e.index, e.term, e.command, if e.committed { ", committed" } else { ", not committed" })}>
+                                        <span class="t">{ format!("T{}", e.term) }</span>
+                                        <span class="c">{ e.command.clone() }</span>
+                                        if !mark.is_empty() { <span class="mk">{ mark }</span> }
+                                    </td>
+                                },
+                                None => html! { <td class={classes!("empty", commit_edge.then_some("commit-edge"))}>
+                                    if !mark.is_empty() { <span class="mk">{ mark }</span> }
+                                </td> },
+                            }
+                        }) }
+                    </tr>
+                }}) }
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+fn raft_side(m: &Model, d: &Callback<Action>) -> Html {
+    let World::Raft(s) = &m.world else {
+        return html! {};
+    };
+    let badges = checker_status(s.sim());
+    let st = m.base.settings.raft.clone();
+    let toggle = |f: fn(&mut Settings, bool)| settings_change(m, d, move |s, i| f(s, i.checked()));
+    html! {
+        <section class="protocol-side" aria-label="Raft safety">
+            <h2>{ "Safety checker" }</h2>
+            <ul class="badges">
+                { for badges.iter().map(|b| html! {
+                    <li class={classes!("badge", if b.ok { "ok" } else { "broken" })} title={b.explanation.clone()}>
+                        <span class="mark" aria-hidden="true">{ if b.ok { "✓" } else { "✗" } }</span>
+                        <span class="name">{ b.name }</span>
+                        if !b.ok { <span class="why">{ b.explanation.clone() }</span> }
+                        <span class="sr-only">{ if b.ok { ": holds" } else { ": BROKEN" } }</span>
+                    </li>
+                }) }
+            </ul>
+            <h2>{ "Options" }</h2>
+            <label class="check"><input type="checkbox" checked={st.prevote} onchange={toggle(|s, v| s.raft.prevote = v)} />{ " PreVote (§9.6)" }</label>
+            <label class="check"><input type="checkbox" checked={st.check_quorum} onchange={toggle(|s, v| s.raft.check_quorum = v)} />{ " CheckQuorum" }</label>
+            <label class="check"><input type="checkbox" checked={st.noop_on_election} onchange={toggle(|s, v| s.raft.noop_on_election = v)} />{ " New leader appends a no-op (§8)" }</label>
+            <p class="hint">{ "Teaching switches that break Raft on purpose:" }</p>
+            <label class="check danger"><input type="checkbox" checked={st.unsafe_vote_no_uptodate_check} onchange={toggle(|s, v| s.raft.unsafe_vote_no_uptodate_check = v)} />{ " Grant votes without the up-to-date check" }</label>
+            <label class="check danger"><input type="checkbox" checked={st.unsafe_commit_old_terms} onchange={toggle(|s, v| s.raft.unsafe_commit_old_terms = v)} />{ " Commit old-term entries by counting replicas (Figure 8)" }</label>
+        </section>
+    }
+}
+
+/// The side panel's section for the running protocol.
+pub fn protocol_panel(m: &Model, d: &Callback<Action>) -> Html {
+    match &m.world {
+        World::Vclock(_) => vclock_side(m, d),
+        World::Raft(_) => raft_side(m, d),
+        World::Ring(_) => html! {},
+    }
+}
+
+/// Spans the diagram zoom offers, for reference in tests.
+pub const SPANS: [SimTime; 3] = [100 * MS, SEC, 10 * SEC];

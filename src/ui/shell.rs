@@ -5,8 +5,12 @@
 //! (`window.nodescape`) and the Yew components drive the same model.
 
 use super::canvas::Painter;
+use super::diagram::{DiagramPainter, Highlight};
 use super::model::{Action, Change, Model};
+use crate::protocols::vclock::{causal_sets, EventId, Vclock};
+use crate::sim::Sim;
 use crate::world::Scenario;
+use crate::world::World;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use yew::{Callback, NodeRef};
@@ -18,6 +22,11 @@ pub struct Shell {
     /// The canvas of the cluster picture.
     pub canvas: NodeRef,
     painter: RefCell<Painter>,
+    /// The canvas of the space-time diagram (vector clocks).
+    pub diagram_canvas: NodeRef,
+    /// The diagram's painter.
+    pub diagram: RefCell<DiagramPainter>,
+    highlight: RefCell<(Option<HighlightKey>, Highlight)>,
     rerender: RefCell<Option<Callback<()>>>,
     /// Real time (ms) of the last panel render during playback (panels refresh at most 10x/s).
     last_render: Cell<f64>,
@@ -25,6 +34,9 @@ pub struct Shell {
     /// `prefers-reduced-motion` is set.
     pub reduced_motion: Cell<bool>,
 }
+
+/// What the cached causal highlight was computed for: chosen, second, trace length.
+type HighlightKey = (Option<EventId>, Option<EventId>, u64);
 
 thread_local! {
     static SHELL: RefCell<Option<Rc<Shell>>> = const { RefCell::new(None) };
@@ -48,6 +60,9 @@ impl Shell {
                         model: RefCell::new(Model::new(scenario)),
                         canvas: NodeRef::default(),
                         painter: RefCell::new(Painter::default()),
+                        diagram_canvas: NodeRef::default(),
+                        diagram: RefCell::new(DiagramPainter::default()),
+                        highlight: RefCell::new((None, Highlight::default())),
                         rerender: RefCell::new(None),
                         last_render: Cell::new(0.0),
                         dirty: Cell::new(false),
@@ -120,6 +135,28 @@ impl Shell {
         };
         if let (Ok(m), Ok(mut p)) = (self.model.try_borrow(), self.painter.try_borrow_mut()) {
             p.draw(&canvas, &m.world, self.reduced_motion.get());
+            if let World::Vclock(s) = &m.world {
+                self.draw_diagram(&m, s.sim());
+            }
+        }
+    }
+
+    fn draw_diagram(&self, m: &Model, sim: &Sim<Vclock>) {
+        let Some(canvas) = self.diagram_canvas.cast::<web_sys::HtmlCanvasElement>() else {
+            return;
+        };
+        let key = (m.chosen_event, m.second_event, sim.trace().total());
+        let mut hl = self.highlight.borrow_mut();
+        if hl.0 != Some(key) {
+            hl.1 = match m.chosen_event.map(|id| causal_sets(sim.shared(), id)) {
+                Some(Ok(sets)) => Highlight::from_sets(&sets, m.second_event),
+                _ => Highlight::default(),
+            };
+            hl.0 = Some(key);
+        }
+        let end = sim.now().saturating_sub(m.diagram_back);
+        if let Ok(mut d) = self.diagram.try_borrow_mut() {
+            d.draw(&canvas, sim, m.diagram_span, end, &hl.1);
         }
     }
 
