@@ -114,8 +114,8 @@ fn first_election() -> Lesson {
                     "Only when all five store it",
                 ],
                 1,
-                "When a majority store it: at 326 ms node 2 knows that nodes 3 and 4 have it, \
-                 and commits it, before node 5 and node 1 have answered.",
+                "When a majority store it: at 326 ms the replies of nodes 1 and 3 tell node 2 \
+                 that 3 of 5 hold it, and it commits without waiting for the other replies.",
             ),
             Step::new(
                 360 * MS,

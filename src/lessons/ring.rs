@@ -73,6 +73,7 @@ fn virtual_nodes() -> Lesson {
                 0,
                 "Yes: the balance table shows it. Many small arcs per node average out, so each node's share of the circle gets close to 1/n. That is why real rings use virtual nodes.",
             ),
+            Step::new(150 * MS, vec![], "The balance table works out the same ring with 1, 8, 32, 128 and 256 tokens per node: with more tokens, the largest share of the circle comes closer to the average."),
             Step::new(200 * MS, vec![join(5)], "Node 5 joins with its single token. It owns the arc just before that token.").ask(
                 "Whose keys does node 5 take?",
                 &["A few from every node", "All from one node", "None"],
