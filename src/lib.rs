@@ -13,6 +13,7 @@
 //!   and its JavaScript API read. Pure Rust.
 //! - [`ui`]: the Yew app, which reads views and dispatches interventions.
 
+pub mod lessons;
 pub mod protocols;
 pub mod sim;
 pub mod world;
