@@ -40,7 +40,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     ("L", "vector clocks: local event at the selected node"),
     ("I", "isolate the leader or the selected node"),
-    ("P", "isolate the marked nodes (shift-click marks)"),
+    ("Shift-click", "mark nodes; I then isolates the marked nodes"),
+    ("P", "presenter mode: full screen, large text, high contrast"),
+    ("PageDown / PageUp", "lesson: next / back (otherwise step)"),
+    ("B", "blank the screen (a clicker's black-screen key)"),
     ("H", "heal all partitions and links"),
     ("Delete", "drop the selected message"),
     ("Home / End", "go to the start / back to the present"),
@@ -61,6 +64,10 @@ fn key_action(m: &Model, key: &str) -> Option<Action> {
         "]" => Action::Faster,
         "f" | "F" => Action::AdvanceBy(10_000_000),
         "?" => Action::ToggleHelp,
+        "Escape" if m.help => Action::ToggleHelp,
+        "Escape" if m.share_open => Action::ToggleShare,
+        "Escape" if m.lessons_open => Action::ToggleLessons,
+        "Escape" if m.blank => Action::ToggleBlank,
         "Escape" => Action::Select(Selection::None),
         "Home" => Action::Seek(0),
         "End" => Action::GoLive,
@@ -72,12 +79,18 @@ fn key_action(m: &Model, key: &str) -> Option<Action> {
         "c" | "C" => Action::Intervene(Intervention::ClientRequest {
             node: leader(&c).or(sel_node)?,
         }),
+        "i" | "I" if !m.marked.is_empty() => Action::Intervene(Intervention::Partition {
+            groups: vec![m.marked.iter().copied().collect()],
+        }),
         "i" | "I" => Action::Intervene(Intervention::Partition {
             groups: vec![vec![leader(&c).or(sel_node)?]],
         }),
-        "p" | "P" if !m.marked.is_empty() => Action::Intervene(Intervention::Partition {
-            groups: vec![m.marked.iter().copied().collect()],
-        }),
+        "p" | "P" => Action::TogglePresenter,
+        "b" | "B" => Action::ToggleBlank,
+        "PageDown" if m.lesson.is_some() => Action::LessonNext,
+        "PageUp" if m.lesson.is_some() => Action::LessonBack,
+        "PageDown" => Action::Step,
+        "PageUp" => Action::Seek(m.world.now().saturating_sub(1_000_000)),
         "Delete" | "Backspace" => match m.selected {
             Selection::Message(id) => Action::Intervene(Intervention::Drop {
                 msg: crate::sim::MsgId(id),
@@ -152,6 +165,10 @@ fn use_page_listeners(shell: Rc<Shell>) {
             };
             if let Some(a) = action {
                 e.prevent_default();
+                if a == Action::TogglePresenter {
+                    let on = !s1.model.borrow().presenter;
+                    super::classroom::set_fullscreen(on);
+                }
                 s1.dispatch(a);
             }
         });
@@ -207,6 +224,55 @@ fn header(m: &Model, d: &Callback<Action>) -> Html {
             }
         })
     };
+    let help = {
+        let d = d.clone();
+        Callback::from(move |_: MouseEvent| d.emit(Action::ToggleHelp))
+    };
+    let lessons = {
+        let d = d.clone();
+        Callback::from(move |_: MouseEvent| d.emit(Action::ToggleLessons))
+    };
+    let share = {
+        let d = d.clone();
+        Callback::from(move |_: MouseEvent| d.emit(Action::ToggleShare))
+    };
+    let present = {
+        let d = d.clone();
+        let on = !m.presenter;
+        Callback::from(move |_: MouseEvent| {
+            super::classroom::set_fullscreen(on);
+            d.emit(Action::TogglePresenter)
+        })
+    };
+    html! {
+        <header class="top">
+            <h1 class="brand">{ "Nodescape" }</h1>
+            <nav class="tabs" role="tablist" aria-label="Protocol">{ for tabs }</nav>
+            <div class="time" role="group" aria-label="Time">
+                <button type="button" id="play" class="primary" onclick={play} aria-keyshortcuts="Space"
+                    aria-pressed={m.playing.to_string()}>{ if m.playing { "Pause" } else { "Play" } }</button>
+                <button type="button" id="step" onclick={step} aria-keyshortcuts="." title="Step to the next event (. or →)">{ "Step" }</button>
+                <button type="button" id="ff" onclick={ff} title="Fast-forward 10 simulated seconds (F)">{ "+10 s" }</button>
+                <label class="speed" title="Playback speed ([ and ])">
+                    <span class="sr-only">{ "Speed" }</span>
+                    <input id="speed" type="range" min="-3" max="1" step="0.1" value={m.speed.log10().to_string()} oninput={speed}
+                        aria-valuetext={speed_label(m.speed)} />
+                    <output id="speed-label">{ speed_label(m.speed) }</output>
+                </label>
+                <output id="clock" class="clock" aria-label="Simulated time">{ format_time(m.world.now()) }</output>
+            </div>
+            <div class="run" role="group" aria-label="Classroom">
+                <button type="button" onclick={lessons} title="Guided lessons">{ "Lessons" }</button>
+                <button type="button" id="share" onclick={share} title="Copy a link, show a QR code, export or import files">{ "Share" }</button>
+                <button type="button" id="present" onclick={present} aria-pressed={m.presenter.to_string()} aria-keyshortcuts="P" title="Presenter mode (P)">{ "Present" }</button>
+                <button type="button" onclick={help} aria-keyshortcuts="?" title="Keyboard shortcuts (?)">{ "?" }</button>
+            </div>
+        </header>
+    }
+}
+
+/// The run's settings: seed, cluster size, reset.
+pub fn run_section(m: &Model, d: &Callback<Action>) -> Html {
     let seed = {
         let d = d.clone();
         Callback::from(move |e: Event| {
@@ -240,40 +306,21 @@ fn header(m: &Model, d: &Callback<Action>) -> Html {
             }
         })
     };
-    let help = {
-        let d = d.clone();
-        Callback::from(move |_: MouseEvent| d.emit(Action::ToggleHelp))
-    };
     let n = m.world.n();
     html! {
-        <header class="top">
-            <h1 class="brand">{ "Nodescape" }</h1>
-            <nav class="tabs" role="tablist" aria-label="Protocol">{ for tabs }</nav>
-            <div class="time" role="group" aria-label="Time">
-                <button type="button" id="play" class="primary" onclick={play} aria-keyshortcuts="Space"
-                    aria-pressed={m.playing.to_string()}>{ if m.playing { "Pause" } else { "Play" } }</button>
-                <button type="button" id="step" onclick={step} aria-keyshortcuts="." title="Step to the next event (. or →)">{ "Step" }</button>
-                <button type="button" id="ff" onclick={ff} title="Fast-forward 10 simulated seconds (F)">{ "+10 s" }</button>
-                <label class="speed" title="Playback speed ([ and ])">
-                    <span class="sr-only">{ "Speed" }</span>
-                    <input id="speed" type="range" min="-3" max="1" step="0.1" value={m.speed.log10().to_string()} oninput={speed}
-                        aria-valuetext={speed_label(m.speed)} />
-                    <output id="speed-label">{ speed_label(m.speed) }</output>
-                </label>
-                <output id="clock" class="clock" aria-label="Simulated time">{ format_time(m.world.now()) }</output>
-            </div>
-            <div class="run" role="group" aria-label="Run">
+        <section class="run-section" aria-label="Run">
+            <h2>{ "Run" }</h2>
+            <div class="actions">
                 <label>{ "Seed " }<input id="seed" type="text" inputmode="numeric" size="6" value={m.base.seed.clone()} onchange={seed} /></label>
-                <button type="button" onclick={new_seed} title="A fresh random seed">{ "New" }</button>
+                <button type="button" onclick={new_seed} title="A fresh random seed">{ "New seed" }</button>
                 <label>{ "Nodes " }
                     <select id="nodes" onchange={nodes}>
                         { for (3..=9u32).map(|k| html!{ <option value={k.to_string()} selected={k == n}>{ k }</option> }) }
                     </select>
                 </label>
                 <button type="button" onclick={reset} title="Start again: same seed, no interventions">{ "Reset" }</button>
-                <button type="button" onclick={help} aria-keyshortcuts="?" title="Keyboard shortcuts (?)">{ "?" }</button>
             </div>
-        </header>
+        </section>
     }
 }
 
@@ -316,7 +363,7 @@ fn timeline(m: &Model, d: &Callback<Action>) -> Html {
             </div>
             <div class="timeline-info">
                 <span>{ format!("{} of {}", format_time(now), format_time(horizon)) }</span>
-                if past {
+                if past && m.lesson.is_none() {
                     <span class="past-note" role="status">{ "Viewing the past: acting now forks history and discards what followed." }</span>
                     <button type="button" onclick={live}>{ "Back to the present" }</button>
                 }
@@ -404,7 +451,7 @@ pub fn app(props: &AppProps) -> Html {
     let _ = DEFAULT_SPEED;
     let _ = now_ms;
     html! {
-        <main id="app" class={classes!("app", m.world.kind().id())}>
+        <main id="app" class={classes!("app", m.world.kind().id(), m.presenter.then_some("presenter"))}>
             { header(&m, &d) }
             { banner(&m, &d) }
             { violations(&m) }
@@ -415,8 +462,12 @@ pub fn app(props: &AppProps) -> Html {
                 </div>
                 { side_panel(&m, &d, protocol_panel) }
             </div>
+            { super::classroom::lesson_bar(&m, &d) }
             { timeline(&m, &d) }
             if m.help { { help_overlay(&d) } }
+            { super::classroom::lesson_menu(&m, &d) }
+            { super::classroom::share_dialog(&m, &d) }
+            if m.blank { <div class="blank" aria-label="Screen blanked; press B to show it again"></div> }
         </main>
     }
 }

@@ -4,9 +4,11 @@
 pub mod api;
 pub mod app;
 pub mod canvas;
+pub mod classroom;
 pub mod cluster;
 pub mod diagram;
 pub mod download;
+pub mod export;
 pub mod geometry;
 pub mod model;
 pub mod panels;
@@ -84,6 +86,14 @@ fn initial_scenario() -> (Scenario, Option<String>) {
     }
 }
 
+/// The value of query parameter `name`.
+fn param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+}
+
 /// Mounts the app on the page's body and installs `window.nodescape`.
 pub fn start() {
     install_panic_panel();
@@ -101,6 +111,15 @@ pub fn start() {
             .flatten()
     }) {
         shell.reduced_motion.set(mq.matches());
+    }
+    let search = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    if let Some(id) = param(&search, "lesson") {
+        let step = param(&search, "step")
+            .and_then(|s| s.parse::<usize>().ok())
+            .map_or(0, |k| k.saturating_sub(1));
+        shell.dispatch(model::Action::OpenLesson(id.to_string(), step));
     }
     api::install(shell);
     yew::Renderer::<app::App>::with_props(app::AppProps { scenario }).render();

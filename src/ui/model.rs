@@ -6,6 +6,7 @@
 //! [`Model::reduce`] with an [`Action`], and the returned [`Change`] tells the app whether the
 //! panels must re-render or only the per-frame canvas must be redrawn.
 
+use crate::lessons::{self, Lesson};
 use crate::protocols::vclock::EventId;
 use crate::sim::{Intervention, NodeId, SimTime, MS, SEC};
 use crate::world::{ProtocolKind, Scenario, Settings, World};
@@ -98,6 +99,24 @@ pub enum Action {
     DiagramScroll(i64),
     /// Show an error message in words.
     Notify(String),
+    /// Open a guided lesson by id, at step `step`.
+    OpenLesson(String, usize),
+    /// Next step of the lesson.
+    LessonNext,
+    /// Previous step of the lesson.
+    LessonBack,
+    /// Answer the current step's question with choice `k`.
+    LessonAnswer(usize),
+    /// Leave the lesson (the run stays).
+    CloseLesson,
+    /// Presenter mode on or off.
+    TogglePresenter,
+    /// Blank the screen (a clicker's "B") or show it again.
+    ToggleBlank,
+    /// Show or hide the lesson menu.
+    ToggleLessons,
+    /// Show or hide the share dialog.
+    ToggleShare,
     /// Start a new run with these protocol settings (same seed, nodes and network).
     SetSettings(Box<Settings>),
 }
@@ -131,6 +150,16 @@ pub struct Model {
     pub help: bool,
     /// Nodes marked for a partition (shift-click or box select).
     pub marked: BTreeSet<NodeId>,
+    /// The guided lesson being followed.
+    pub lesson: Option<LessonState>,
+    /// Presenter mode.
+    pub presenter: bool,
+    /// The screen is blanked.
+    pub blank: bool,
+    /// The lesson menu is open.
+    pub lessons_open: bool,
+    /// The share dialog is open.
+    pub share_open: bool,
     /// Vector clocks: the chosen event of the diagram.
     pub chosen_event: Option<EventId>,
     /// Vector clocks: the second event, compared with the chosen one.
@@ -143,6 +172,17 @@ pub struct Model {
     pub rendered_events: u64,
     /// Fractional microseconds carried between frames, so slow speeds still move.
     carry: f64,
+}
+
+/// A guided lesson in progress.
+#[derive(Clone, Debug)]
+pub struct LessonState {
+    /// The lesson.
+    pub lesson: Lesson,
+    /// The step shown.
+    pub step: usize,
+    /// The learner's answer to this step's question.
+    pub answered: Option<usize>,
 }
 
 /// A message shown at the top of the page.
@@ -186,6 +226,11 @@ impl Model {
             banner,
             help: false,
             marked: BTreeSet::new(),
+            lesson: None,
+            presenter: false,
+            blank: false,
+            lessons_open: false,
+            share_open: false,
             chosen_event: None,
             second_event: None,
             diagram_span: SEC,
@@ -383,6 +428,83 @@ impl Model {
                 Change::View
             }
             Action::Notify(text) => self.error(text),
+            Action::OpenLesson(id, step) => {
+                let Some(lesson) = lessons::find(&id) else {
+                    return self.error(format!(
+                        "there is no lesson called {:?}",
+                        crate::world::scenario::truncate(&id, 40)
+                    ));
+                };
+                let world = match lesson.world() {
+                    Ok(w) => w,
+                    Err(e) => return self.error(format!("the lesson could not start: {e}")),
+                };
+                let sc = lessons::scenario_for(&lesson);
+                self.world = world;
+                self.base = Scenario {
+                    interventions: Vec::new(),
+                    view_at: None,
+                    ..sc
+                };
+                self.selected = Selection::None;
+                self.marked.clear();
+                self.playing = false;
+                self.lessons_open = false;
+                let step = step.min(lesson.len().saturating_sub(1));
+                lesson.show(&mut self.world, step);
+                self.lesson = Some(LessonState {
+                    lesson,
+                    step,
+                    answered: None,
+                });
+                Change::View
+            }
+            Action::LessonNext | Action::LessonBack => {
+                let forward = action == Action::LessonNext;
+                let Some(ls) = &mut self.lesson else {
+                    return Change::None;
+                };
+                let next = if forward {
+                    (ls.step + 1).min(ls.lesson.len().saturating_sub(1))
+                } else {
+                    ls.step.saturating_sub(1)
+                };
+                if next == ls.step {
+                    return Change::None;
+                }
+                ls.step = next;
+                ls.answered = None;
+                self.playing = false;
+                ls.lesson.show(&mut self.world, next);
+                Change::View
+            }
+            Action::LessonAnswer(k) => match &mut self.lesson {
+                Some(ls) if ls.answered.is_none() => {
+                    ls.answered = Some(k);
+                    Change::View
+                }
+                _ => Change::None,
+            },
+            Action::CloseLesson => {
+                self.lesson = None;
+                Change::View
+            }
+            Action::TogglePresenter => {
+                self.presenter = !self.presenter;
+                Change::View
+            }
+            Action::ToggleBlank => {
+                self.blank = !self.blank;
+                Change::View
+            }
+            Action::ToggleLessons => {
+                self.lessons_open = !self.lessons_open;
+                Change::View
+            }
+            Action::ToggleShare => {
+                self.share_open = !self.share_open;
+                Change::View
+            }
             Action::SetSettings(settings) => {
                 let sc = Scenario {
                     settings: *settings,
@@ -441,6 +563,7 @@ impl Model {
         };
         self.selected = Selection::None;
         self.marked.clear();
+        self.lesson = None;
         self.chosen_event = None;
         self.second_event = None;
         self.diagram_back = 0;

@@ -379,6 +379,7 @@ pub fn side_panel(m: &Model, d: &Callback<Action>, protocol_panel: Html) -> Html
             { inspector }
             { protocol_panel }
             { faults(m, &c, d) }
+            { super::app::run_section(m, d) }
             { network(m, d) }
             { messages(m, d) }
             { log(m) }
