@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs every test of Nodescape, installing what they need first (scripts/setup.sh --browser).
+# Each stage counts as one test; the first failing stage stops the run with a non-zero exit.
+# The last line is always "N passed, N failed".
+#
+#   bash scripts/test.sh
+#
+# Stages: formatting; clippy (native, and for wasm32) with warnings denied; native tests; the
+# release build through Trunk with wasm-opt; the core's determinism in wasm in headless
+# Chromium (wasm-bindgen-test); the browser tests of the built site (Playwright, tests/e2e/).
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+passed=0
+failed=0
+t_start=$SECONDS
+summary() { echo "[test] total $((SECONDS - t_start)) s"; echo "$passed passed, $failed failed"; }
+
+# Runs one stage: stage NAME CMD...
+stage() {
+  local name=$1 t0=$SECONDS
+  shift
+  echo
+  echo "==== [test] $name"
+  if "$@"; then
+    passed=$((passed + 1))
+    echo "---- [test] ok: $name ($((SECONDS - t0)) s)"
+  else
+    failed=$((failed + 1))
+    echo "---- [test] FAILED: $name ($((SECONDS - t0)) s)"
+    summary
+    exit 1
+  fi
+}
+
+setup() { source "$ROOT/scripts/setup.sh" --browser; }
+stage "setup: toolchain, Trunk, wasm-bindgen-cli, Chromium, npm packages" setup
+
+wasm_warnings() {
+  if [[ $NODESCAPE_WASM_ROUTE == rustup ]]; then
+    cargo clippy --target wasm32-unknown-unknown --lib --bins -- -D warnings
+  else
+    # Debian's rustc-web has no clippy: compile-check with warnings denied instead.
+    RUSTFLAGS="-D warnings" wasm_env cargo check --target wasm32-unknown-unknown --lib --bins
+  fi
+}
+
+wasm_tests() {
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    wasm_env cargo test --target wasm32-unknown-unknown --no-default-features --test wasm_determinism
+}
+
+stage "cargo fmt --check" cargo fmt --check
+stage "cargo clippy --all-targets -- -D warnings (native)" cargo clippy --all-targets -- -D warnings
+stage "wasm32 build of the app with warnings denied" wasm_warnings
+stage "cargo test (native)" cargo test
+stage "release build: trunk build --release with wasm-opt" wasm_env trunk build --release --public-url ./
+stage "wasm-bindgen-test in headless Chromium" wasm_tests
+stage "browser tests: node --test tests/e2e/" node --test tests/e2e/
+summary
