@@ -60,12 +60,16 @@ fn show_panic_panel(message: &str) {
         return;
     };
     let Some(body) = document.body() else { return };
-    let panel = document.create_element("div").expect("create the panic panel");
+    let panel = document
+        .create_element("div")
+        .expect("create the panic panel");
     panel.set_id("panic-panel");
     let _ = panel.set_attribute("role", "alert");
     let text = document.create_element("p").expect("create the panic text");
     text.set_text_content(Some(&format!("Something went wrong: {message}")));
-    let button = document.create_element("button").expect("create the Reload button");
+    let button = document
+        .create_element("button")
+        .expect("create the Reload button");
     button.set_text_content(Some("Reload"));
     let reload = Closure::<dyn Fn()>::new(|| {
         if let Some(window) = web_sys::window() {
