@@ -8,6 +8,11 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$NODESCAPE_ROOT"
-exec_port=${PORT:-8080}
-echo "[serve] Nodescape on http://127.0.0.1:$exec_port/ (Ctrl-C stops)"
-wasm_env trunk serve --port "$exec_port" "$@"
+port=${PORT:-8080}
+# Trunk runs cargo with --offline (Trunk.toml: offline = true), so build once without it first:
+# that downloads the crates on a fresh clone, and Trunk's own cargo call finds the result ready.
+profile=()
+for arg in "$@"; do [[ $arg == --release ]] && profile=(--release); done
+wasm_env cargo build "${profile[@]}" --target wasm32-unknown-unknown --bin nodescape
+echo "[serve] Nodescape on http://127.0.0.1:$port/ (Ctrl-C stops)"
+wasm_env trunk serve --port "$port" "$@"

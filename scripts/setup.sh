@@ -10,7 +10,8 @@
 # (`rustup target add wasm32-unknown-unknown`, the route on laptops and GitHub Actions). Where
 # rustup's server cannot be reached, it falls back to Debian's rustc-web, which has the wasm32
 # target built in, and builds the standard library from source (cargo's build-std); see
-# README.md. The choice is remembered in target/.wasm-route.
+# README.md. The choice is remembered in target/.wasm-route; NODESCAPE_WASM_ROUTE=debian (or
+# rustup) in the environment forces one.
 #
 # When sourced, it also exports the environment and defines `wasm_env CMD...`, which runs a
 # command (cargo, trunk) with the right toolchain for wasm builds.
@@ -65,7 +66,9 @@ _ns_setup() {
   # --- the wasm32 target: rustup first, Debian's rustc-web otherwise ------------------------
   local route_file="$NODESCAPE_ROOT/target/.wasm-route" route=""
   local debian_rust=(rustc-web cargo-web rust-web-src rust-web-llvm lld-22)
-  if command -v rustup >/dev/null &&
+  if [[ ${NODESCAPE_WASM_ROUTE:-} == debian || ${NODESCAPE_WASM_ROUTE:-} == rustup ]]; then
+    route=$NODESCAPE_WASM_ROUTE # chosen by the caller
+  elif command -v rustup >/dev/null &&
     rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
     route=rustup
   elif [[ -f $route_file && $(cat "$route_file") == debian ]]; then

@@ -5,8 +5,8 @@
 #
 #   bash scripts/test.sh
 #
-# Stages: formatting; clippy (native, and for wasm32) with warnings denied; native tests; the
-# release build through Trunk with wasm-opt; the core's determinism in wasm in headless
+# Stages: formatting; clippy with warnings denied; the wasm32 build with warnings denied; native
+# tests; the release build through Trunk with wasm-opt; the core's determinism in wasm in headless
 # Chromium (wasm-bindgen-test); the browser tests of the built site (Playwright, tests/e2e/).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,13 +37,10 @@ stage() {
 setup() { source "$ROOT/scripts/setup.sh" --browser; }
 stage "setup: toolchain, Trunk, wasm-bindgen-cli, Chromium, npm packages" setup
 
-wasm_warnings() {
-  if [[ $NODESCAPE_WASM_ROUTE == rustup ]]; then
-    cargo clippy --target wasm32-unknown-unknown --lib --bins -- -D warnings
-  else
-    # Debian's rustc-web has no clippy: compile-check with warnings denied instead.
-    RUSTFLAGS="-D warnings" wasm_env cargo check --target wasm32-unknown-unknown --lib --bins
-  fi
+# The app's wasm, built for release with warnings denied; the release build (scripts/build.sh,
+# same command, profile and flags) then finds it ready and only runs wasm-bindgen and wasm-opt.
+wasm_release() {
+  RUSTFLAGS="${RUSTFLAGS:--D warnings}" wasm_env cargo build --release --target wasm32-unknown-unknown --bin nodescape
 }
 
 wasm_tests() {
@@ -53,9 +50,9 @@ wasm_tests() {
 
 stage "cargo fmt --check" cargo fmt --check
 stage "cargo clippy --all-targets -- -D warnings (native)" cargo clippy --all-targets -- -D warnings
-stage "wasm32 build of the app with warnings denied" wasm_warnings
+stage "wasm32 release build of the app with warnings denied" wasm_release
 stage "cargo test (native)" cargo test
-stage "release build: trunk build --release with wasm-opt" wasm_env trunk build --release --public-url ./
+stage "release build: scripts/build.sh (trunk build --release, wasm-opt -Oz)" bash scripts/build.sh
 stage "wasm-bindgen-test in headless Chromium" wasm_tests
 stage "browser tests: node --test tests/e2e/" node --test tests/e2e/
 summary
