@@ -1,0 +1,158 @@
+// Browser tests of the release build (dist/, from `trunk build --release`): the page loads
+// clean, renders, reacts to a click, works from a sub-path, survives a panic with an error
+// panel, stays within its size budget, and runs under its Content-Security-Policy.
+// Run by scripts/test.sh (`node --test tests/e2e/`) after the release build.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { launchBrowser, openPage } from './browser.mjs';
+import { DIST, serveDist } from './server.mjs';
+
+const SCREENSHOTS = fileURLToPath(new URL('../../target/screenshots/', import.meta.url));
+/** The release site's transfer size budget: html + js + wasm + css, gzip -9. */
+const BUDGET_BYTES = 300 * 1000;
+
+let browser;
+let site;
+
+before(async () => {
+  browser = await launchBrowser();
+  site = await serveDist();
+});
+
+after(async () => {
+  await browser?.close();
+  await site?.close();
+});
+
+/** Opens the page at `url` and waits until the app has rendered and its API exists. */
+async function openApp(url, viewport) {
+  const opened = await openPage(browser, viewport);
+  await opened.page.goto(url);
+  await opened.page.waitForSelector('main#app svg#cluster g.node', { timeout: 15000 });
+  await opened.page.waitForFunction(() => typeof window.nodescape === 'object', null, { timeout: 5000 });
+  return opened;
+}
+
+test('the page loads with no console error, failed request or CSP violation, and renders the cluster', async () => {
+  const { context, page, problems } = await openApp(site.url);
+  const labels = await page.$$eval('svg#cluster g.node', (nodes) => nodes.map((n) => n.getAttribute('aria-label')));
+  assert.ok(labels.length >= 3, `expected at least 3 nodes, found ${labels.length}`);
+  for (const label of labels) assert.match(label ?? '', /^Node /, `node label "${label}"`);
+  assert.equal(await page.textContent('#play'), 'Play');
+  await page.waitForTimeout(300); // let late errors (a deferred request, a panic) show up
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the Content-Security-Policy allows the wasm, no eval and only hashed inline scripts', () => {
+  const html = readFileSync(join(DIST, 'index.html'), 'utf8');
+  const meta = html.match(/<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"/i);
+  assert.ok(meta, 'dist/index.html has a Content-Security-Policy meta tag');
+  const scriptSrc = meta[1].split(';').map((d) => d.trim()).find((d) => d.startsWith('script-src '));
+  assert.ok(scriptSrc, `a script-src directive in: ${meta[1]}`);
+  const sources = scriptSrc.split(/\s+/).slice(1);
+  assert.ok(sources.includes("'wasm-unsafe-eval'"), scriptSrc);
+  assert.ok(!sources.includes("'unsafe-eval'"), scriptSrc);
+  assert.ok(!sources.includes("'unsafe-inline'"), scriptSrc);
+  for (const [, attrs, body] of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)) {
+    if (/\bsrc\s*=/.test(attrs)) continue;
+    const hash = `'sha256-${createHash('sha256').update(body, 'utf8').digest('base64')}'`;
+    assert.ok(sources.includes(hash), `inline script ${hash} is allowed by its hash`);
+  }
+});
+
+test('clicking Play runs the clock and turns the button into Pause', async () => {
+  const { context, page, problems } = await openApp(site.url);
+  const before = await page.textContent('#clock');
+  await page.click('#play');
+  await page.waitForFunction((t) => document.querySelector('#clock')?.textContent !== t, before, { timeout: 5000 });
+  assert.equal(await page.textContent('#play'), 'Pause');
+  await page.click('#play');
+  assert.equal(await page.textContent('#play'), 'Play');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the JavaScript API reports the version and advances simulated time', async () => {
+  const { context, page, problems } = await openApp(site.url);
+  const api = await page.evaluate(() => ({
+    version: window.nodescape.version,
+    kinds: ['now', 'play', 'pause', 'advance', 'debugPanic'].map((f) => typeof window.nodescape[f]),
+  }));
+  assert.equal(typeof api.version, 'string');
+  assert.deepEqual(api.kinds, ['function', 'function', 'function', 'function', 'function']);
+  const clockBefore = await page.textContent('#clock');
+  const t0 = await page.evaluate(() => window.nodescape.now());
+  assert.equal(typeof t0, 'number');
+  await page.evaluate(() => window.nodescape.advance(1000));
+  const t1 = await page.evaluate(() => window.nodescape.now());
+  assert.ok(t1 >= t0 + 1000, `now() went from ${t0} to ${t1} after advance(1000)`);
+  await page.waitForFunction((t) => document.querySelector('#clock')?.textContent !== t, clockBefore, { timeout: 5000 });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+for (const [width, height] of [[1280, 720], [1440, 900]]) {
+  test(`the page fits a ${width}x${height} screen, saved as a screenshot`, async () => {
+    const { context, page, problems } = await openApp(site.url, { width, height });
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    const file = join(SCREENSHOTS, `home-${width}x${height}.png`);
+    await page.screenshot({ path: file });
+    console.log(`screenshot: ${file}`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than the ${width}px window`);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+}
+
+test('the site works from a sub-path, as on GitHub Pages', async () => {
+  const sub = await serveDist({ prefix: '/nodescape/' });
+  try {
+    const { context, page, problems } = await openApp(sub.url);
+    assert.equal(await page.textContent('#play'), 'Play');
+    assert.deepEqual(problems, []);
+    await context.close();
+  } finally {
+    await sub.close();
+  }
+});
+
+test('a panic shows an error panel in words with a Reload button that brings the app back', async () => {
+  const { context, page } = await openApp(site.url);
+  // The panic aborts the wasm call, so the call itself throws; the page must not go blank.
+  await page.evaluate(() => {
+    try {
+      window.nodescape.debugPanic();
+    } catch {
+      /* expected: the panic traps */
+    }
+  });
+  const panel = page.locator('#panic-panel[role="alert"]');
+  await panel.waitFor({ timeout: 5000 });
+  assert.match(await panel.innerText(), /Something went wrong/);
+  const reload = panel.getByRole('button', { name: 'Reload' });
+  await Promise.all([page.waitForEvent('load'), reload.click()]);
+  await page.waitForSelector('main#app svg#cluster g.node', { timeout: 15000 });
+  assert.equal(await page.locator('#panic-panel').count(), 0, 'the panel is gone after Reload');
+  await context.close();
+});
+
+test('the release site stays under its transfer size budget (html + js + wasm + css, gzip -9)', () => {
+  const files = readdirSync(DIST).filter((f) => /\.(html|js|wasm|css)$/.test(f));
+  let total = 0;
+  const parts = [];
+  for (const f of files.sort()) {
+    const gz = gzipSync(readFileSync(join(DIST, f)), { level: 9 }).length;
+    total += gz;
+    parts.push(`${f} ${gz}`);
+  }
+  assert.ok(files.some((f) => f.endsWith('.wasm')), 'dist/ has a .wasm file');
+  console.log(`transfer size (gzip -9): ${total} bytes = ${(total / 1000).toFixed(1)} KB of ${BUDGET_BYTES / 1000} KB [${parts.join(', ')}]`);
+  assert.ok(total < BUDGET_BYTES, `transfer size ${total} bytes is over the ${BUDGET_BYTES}-byte budget`);
+});
