@@ -40,8 +40,14 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     ("L", "vector clocks: local event at the selected node"),
     ("I", "isolate the leader or the selected node"),
-    ("Shift-click", "mark nodes; I then isolates the marked nodes"),
-    ("P", "presenter mode: full screen, large text, high contrast"),
+    (
+        "Shift-click",
+        "mark nodes; I then isolates the marked nodes",
+    ),
+    (
+        "P",
+        "presenter mode: full screen, large text, high contrast",
+    ),
     ("PageDown / PageUp", "lesson: next / back (otherwise step)"),
     ("B", "blank the screen (a clicker's black-screen key)"),
     ("H", "heal all partitions and links"),

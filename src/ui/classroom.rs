@@ -158,7 +158,11 @@ fn import_file(input: web_sys::HtmlInputElement, d: Callback<Action>) {
     };
     let r2 = reader.clone();
     let onload = Closure::once_into_js(move |_: JsValue| {
-        let text = r2.result().ok().and_then(|v| v.as_string()).unwrap_or_default();
+        let text = r2
+            .result()
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default();
         match Scenario::from_json(&text) {
             Ok(sc) => d.emit(Action::Load(Box::new(sc))),
             Err(e) => d.emit(Action::Notify(format!(

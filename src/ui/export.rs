@@ -53,7 +53,14 @@ pub fn cluster_svg(m: &Model) -> String {
         let _ = write!(
             s,
             r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" style="{}"><title>{}</title></line>"#,
-            lane_style(if l.ab == LinkState::Healthy { l.ba } else { l.ab }, l.partitioned),
+            lane_style(
+                if l.ab == LinkState::Healthy {
+                    l.ba
+                } else {
+                    l.ab
+                },
+                l.partitioned
+            ),
             esc(&l.label)
         );
     }
@@ -65,13 +72,19 @@ pub fn cluster_svg(m: &Model) -> String {
                 s,
                 r##"<path d="M{x:.1} {:.1}l10 10l-10 10l-10 -10z" fill="{colour}" stroke="#fff" stroke-width="2"><title>{}</title></path>"##,
                 y - 10.0,
-                esc(&format!("{} from {} to {}: {}", f.kind, f.from, f.to, f.summary))
+                esc(&format!(
+                    "{} from {} to {}: {}",
+                    f.kind, f.from, f.to, f.summary
+                ))
             );
         } else {
             let _ = write!(
                 s,
                 r##"<circle cx="{x:.1}" cy="{y:.1}" r="9" fill="{colour}" stroke="#fff" stroke-width="2"><title>{}</title></circle>"##,
-                esc(&format!("{} from {} to {}: {}", f.kind, f.from, f.to, f.summary))
+                esc(&format!(
+                    "{} from {} to {}: {}",
+                    f.kind, f.from, f.to, f.summary
+                ))
             );
         }
     }

@@ -1,0 +1,179 @@
+// Browser tests of each protocol's view in the release build: what a learner does and sees.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { launchBrowser, openPage } from './browser.mjs';
+import { serveDist } from './server.mjs';
+
+const SCREENSHOTS = fileURLToPath(new URL('../../target/screenshots/', import.meta.url));
+let browser;
+let site;
+
+before(async () => {
+  browser = await launchBrowser();
+  site = await serveDist();
+  mkdirSync(SCREENSHOTS, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await site?.close();
+});
+
+async function openApp(query = '', viewport) {
+  const opened = await openPage(browser, viewport);
+  await opened.page.goto(site.url + query);
+  await opened.page.waitForSelector('main#app svg#cluster g.node', { timeout: 15000 });
+  await opened.page.waitForFunction(() => typeof window.nodescape === 'object', null, { timeout: 5000 });
+  return opened;
+}
+
+test('Raft: clicking the leader and crashing it brings a new leader with a higher term on screen', async () => {
+  const { page, context, problems } = await openApp();
+  await page.evaluate(() => {
+    nodescape.load({ nodescape: 1, protocol: 'raft', seed: '5', nodes: 5 });
+    nodescape.advance(2000);
+  });
+  const leader = await page.locator('svg#cluster g.node.leader').first();
+  const label = await leader.getAttribute('aria-label');
+  const m = /^Node (\d+), leader, term (\d+)/.exec(label);
+  assert.ok(m, `a leader is shown: ${label}`);
+  const [id, term] = [Number(m[1]), Number(m[2])];
+  await leader.click();
+  await page.getByRole('button', { name: 'Crash' }).click();
+  await page.waitForSelector(`svg#cluster g.node[data-node="${id}"][aria-label="Node ${id}, crashed"]`);
+  await page.evaluate(() => nodescape.advance(3000));
+  const after = await page.locator('svg#cluster g.node.leader').first().getAttribute('aria-label');
+  const m2 = /^Node (\d+), leader, term (\d+)/.exec(after);
+  assert.ok(m2, `a new leader is shown: ${after}`);
+  assert.notEqual(Number(m2[1]), id, 'the new leader is another node');
+  assert.ok(Number(m2[2]) > term, `its term ${m2[2]} is higher than ${term}`);
+  // The log panel and the safety badges are on screen, all green.
+  assert.ok(await page.locator('table.logs').isVisible());
+  assert.equal(await page.locator('.badge.broken').count(), 0);
+  await page.screenshot({ path: SCREENSHOTS + 'raft-1280x720.png' });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('Vector clocks: clicking an event highlights its causal past, future and concurrent events', async () => {
+  const { page, context, problems } = await openApp();
+  await page.evaluate(() => {
+    nodescape.load({ nodescape: 1, protocol: 'vclock', seed: '2', nodes: 4 });
+    nodescape.advance(600);
+  });
+  const canvas = page.locator('canvas#diagram');
+  await canvas.waitFor();
+  // Find a drawn event through the hover label: scan the middle of node 2's line.
+  const box = await canvas.boundingBox();
+  let hit = null;
+  for (let x = box.width * 0.3; x < box.width * 0.95 && !hit; x += 2) {
+    for (const row of [1, 2]) {
+      const y = 10 + (row - 0.5) * ((box.height - 28) / 4);
+      await page.mouse.move(box.x + x, box.y + y);
+      const title = await canvas.getAttribute('title');
+      if (title) { hit = { x, y, title }; break; }
+    }
+  }
+  assert.ok(hit, 'an event of the diagram answers to hovering with its description');
+  assert.match(hit.title, /^e\d+ at node \d, .*vector \[/);
+  await page.mouse.click(box.x + hit.x, box.y + hit.y);
+  const info = page.locator('.event-info');
+  await info.waitFor();
+  assert.match(await info.textContent(), /vector \[/);
+  await page.screenshot({ path: SCREENSHOTS + 'vclock-highlight-1280x720.png' });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('Hash ring: a node joins and its keys travel as transfer messages', async () => {
+  const { page, context, problems } = await openApp();
+  const before = await page.evaluate(() => {
+    nodescape.load({ nodescape: 1, protocol: 'ring', seed: '3', nodes: 5 });
+    nodescape.advance(500);
+    return nodescape.state();
+  });
+  const standby = before.nodes.find((n) => n.role === 'standby');
+  assert.ok(standby, 'one node waits on standby to join');
+  await page.locator(`svg#cluster g.node[data-node="${standby.id}"]`).click();
+  await page.getByRole('button', { name: 'Join ring' }).click();
+  const kinds = await page.evaluate(() => {
+    nodescape.advance(5);
+    return nodescape.state().messages.map((m) => m.kind);
+  });
+  assert.ok(kinds.includes('Transfer'), `transfers are in flight: ${kinds}`);
+  await page.evaluate(() => nodescape.advance(2000));
+  const after = await page.evaluate(() => nodescape.state().nodes.find((n) => n.id === 5));
+  assert.equal(after.role, 'member');
+  await page.screenshot({ path: SCREENSHOTS + 'ring-1280x720.png' });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('A share link reproduces the run: same digest, same moment', async () => {
+  const { page, context } = await openApp();
+  const { url, digest, now } = await page.evaluate(() => {
+    nodescape.load({ nodescape: 1, protocol: 'raft', seed: '11', nodes: 5 });
+    nodescape.advance(1200);
+    const leader = nodescape.state().nodes.find((n) => n.role === 'leader');
+    nodescape.intervene({ type: 'crash', node: leader.id });
+    nodescape.advance(800);
+    return { url: nodescape.shareUrl(), digest: nodescape.digest(), now: nodescape.now() };
+  });
+  const second = await openPage(browser);
+  await second.page.goto(url);
+  await second.page.waitForFunction(() => typeof window.nodescape === 'object');
+  const replay = await second.page.evaluate(() => ({ digest: nodescape.digest(), now: nodescape.now() }));
+  assert.equal(replay.now, now);
+  assert.equal(replay.digest, digest);
+  await second.context.close();
+  await context.close();
+});
+
+test('A mangled share link shows a clear message and a working default session', async () => {
+  const { page, context } = await openApp('?s=AAAA-not-a-scenario');
+  const banner = page.locator('#banner');
+  await banner.waitFor();
+  assert.match(await banner.textContent(), /could not be opened/);
+  assert.equal(await page.locator('svg#cluster g.node').count(), 5);
+  await context.close();
+});
+
+test('Bad arguments to the JS API throw in words and change nothing', async () => {
+  const { page, context } = await openApp();
+  const r = await page.evaluate(() => {
+    const d0 = nodescape.digest();
+    const errors = [];
+    for (const f of [
+      () => nodescape.intervene({ type: 'crash', node: 42 }),
+      () => nodescape.intervene({ type: 'explode' }),
+      () => nodescape.advance(-5),
+      () => nodescape.load('{"nodescape": 99}'),
+    ]) {
+      try { f(); errors.push(null); } catch (e) { errors.push(e.message); }
+    }
+    return { errors, same: nodescape.digest() === d0 };
+  });
+  for (const e of r.errors) assert.ok(e && e.length > 10, `an error in words: ${e}`);
+  assert.ok(r.same, 'the run is unchanged');
+  await context.close();
+});
+
+test('A guided lesson opens from its link and Next/Back move between steps', async () => {
+  const { page, context, problems } = await openApp('?lesson=raft-first-election');
+  const bar = page.locator('.lesson-bar');
+  await bar.waitFor();
+  assert.match(await bar.textContent(), /step 1 of/);
+  const t0 = await page.evaluate(() => nodescape.now());
+  await page.keyboard.press('PageDown');
+  assert.match(await bar.textContent(), /step 2 of/);
+  const t1 = await page.evaluate(() => nodescape.now());
+  assert.ok(t1 > t0, 'the next step is later in the run');
+  await page.keyboard.press('PageUp');
+  assert.equal(await page.evaluate(() => nodescape.now()), t0);
+  await page.keyboard.press('p');
+  await page.screenshot({ path: SCREENSHOTS + 'lesson-presenter-1280x720.png' });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
