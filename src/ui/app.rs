@@ -28,6 +28,11 @@ pub fn speed_label(s: f64) -> String {
 pub const KEYS: &[(&str, &str)] = &[
     ("Space", "play or pause"),
     (". or →", "step to the next event"),
+    (", or ←", "step back to the previous event"),
+    (
+        "N",
+        "run to the next notable event (election, commit, membership, violation)",
+    ),
     ("[ and ]", "slower, faster"),
     ("F", "fast-forward 10 simulated seconds"),
     ("1 to 9", "select that node"),
@@ -66,6 +71,8 @@ fn key_action(m: &Model, key: &str) -> Option<Action> {
     Some(match key {
         " " => Action::TogglePlay,
         "." | "ArrowRight" => Action::Step,
+        "," | "ArrowLeft" => Action::StepBack,
+        "n" | "N" => Action::NextNotable,
         "[" => Action::Slower,
         "]" => Action::Faster,
         "f" | "F" => Action::AdvanceBy(10_000_000),
@@ -214,6 +221,14 @@ fn header(m: &Model, d: &Callback<Action>) -> Html {
         let d = d.clone();
         Callback::from(move |_: MouseEvent| d.emit(Action::Step))
     };
+    let back = {
+        let d = d.clone();
+        Callback::from(move |_: MouseEvent| d.emit(Action::StepBack))
+    };
+    let notable = {
+        let d = d.clone();
+        Callback::from(move |_: MouseEvent| d.emit(Action::NextNotable))
+    };
     let ff = {
         let d = d.clone();
         Callback::from(move |_: MouseEvent| d.emit(Action::AdvanceBy(10_000_000)))
@@ -257,7 +272,9 @@ fn header(m: &Model, d: &Callback<Action>) -> Html {
             <div class="time" role="group" aria-label="Time">
                 <button type="button" id="play" class="primary" onclick={play} aria-keyshortcuts="Space"
                     aria-pressed={m.playing.to_string()}>{ if m.playing { "Pause" } else { "Play" } }</button>
-                <button type="button" id="step" onclick={step} aria-keyshortcuts="." title="Step to the next event (. or →)">{ "Step" }</button>
+                <button type="button" id="back" onclick={back} aria-keyshortcuts="," title="Step back to the previous event (, or ←)">{ "◀" }</button>
+                <button type="button" id="step" onclick={step} aria-keyshortcuts="." title="Step to the next event (. or →)">{ "Step ▶" }</button>
+                <button type="button" id="notable" onclick={notable} aria-keyshortcuts="N" title="Run to the next notable event (N)">{ "Next notable" }</button>
                 <button type="button" id="ff" onclick={ff} title="Fast-forward 10 simulated seconds (F)">{ "+10 s" }</button>
                 <label class="speed" title="Playback speed ([ and ])">
                     <span class="sr-only">{ "Speed" }</span>

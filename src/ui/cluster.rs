@@ -237,6 +237,9 @@ pub fn cluster_view(m: &Model, shell: &Rc<Shell>) -> Html {
                 rect.width(),
                 rect.height(),
             );
+            if std::mem::take(&mut shell.model.borrow_mut().dragged) {
+                return;
+            }
             let n = shell.model.borrow().world.n();
             let sel = match shell.message_at(pt, 22.0) {
                 Some(id) => Selection::Message(id),
@@ -249,8 +252,64 @@ pub fn cluster_view(m: &Model, shell: &Rc<Shell>) -> Html {
         })
     };
     let selected = m.selected;
+    let point = |e: &MouseEvent| -> Option<(f64, f64)> {
+        use wasm_bindgen::JsCast;
+        let el = e.current_target()?.dyn_into::<web_sys::Element>().ok()?;
+        let rect = el.get_bounding_client_rect();
+        Some(to_view(
+            e.client_x() as f64 - rect.left(),
+            e.client_y() as f64 - rect.top(),
+            rect.width(),
+            rect.height(),
+        ))
+    };
+    let onpointerdown = {
+        let shell = shell.clone();
+        Callback::from(move |e: PointerEvent| {
+            use wasm_bindgen::JsCast;
+            let on_node = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|t| t.closest(".node").ok().flatten())
+                .is_some();
+            if on_node || e.button() != 0 {
+                return;
+            }
+            if let Some((x, y)) = point(&e) {
+                shell.dispatch(Action::DragStart(x, y));
+            }
+        })
+    };
+    let onpointermove = {
+        let shell = shell.clone();
+        Callback::from(move |e: PointerEvent| {
+            if shell.model.borrow().drag.is_none() {
+                return;
+            }
+            if let Some((x, y)) = point(&e) {
+                shell.dispatch(Action::DragMove(x, y));
+            }
+        })
+    };
+    let onpointerup = {
+        let shell = shell.clone();
+        Callback::from(move |_: PointerEvent| {
+            shell.dispatch(Action::DragEnd);
+        })
+    };
+    let overlay = m.drag.filter(|d| d.is_drag()).map(|d| match m.drag_mode {
+        super::model::DragMode::Select => {
+            let (x, y) = (d.from.0.min(d.to.0), d.from.1.min(d.to.1));
+            let (w, h) = ((d.from.0 - d.to.0).abs(), (d.from.1 - d.to.1).abs());
+            html! { <rect class="drag-box" x={x.to_string()} y={y.to_string()} width={w.to_string()} height={h.to_string()} /> }
+        }
+        super::model::DragMode::Cut => html! {
+            <line class="drag-cut" x1={d.from.0.to_string()} y1={d.from.1.to_string()} x2={d.to.0.to_string()} y2={d.to.1.to_string()} />
+        },
+    });
     html! {
-        <div class="cluster" {onclick}>
+        <div class={classes!("cluster", (m.drag_mode == super::model::DragMode::Cut).then_some("cut-mode"))}
+            {onclick} {onpointerdown} {onpointermove} {onpointerup}>
             <svg class="layer links" viewBox={view_box()} role="group" aria-label="Links">
                 if partitioned {
                     <g class="islands" aria-hidden="true">
@@ -262,6 +321,7 @@ pub fn cluster_view(m: &Model, shell: &Rc<Shell>) -> Html {
             <canvas class="layer flights" ref={shell.canvas.clone()} aria-hidden="true"></canvas>
             <svg class="layer nodes" id="cluster" viewBox={view_box()} role="group" aria-label="Nodes">
                 { for cluster.nodes.iter().map(|n| node_view(n, &layout, selected == Selection::Node(n.id), m.marked.contains(&n.id), &dispatch)) }
+                { for overlay }
             </svg>
         </div>
     }

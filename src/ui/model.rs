@@ -117,6 +117,18 @@ pub enum Action {
     ToggleLessons,
     /// Show or hide the share dialog.
     ToggleShare,
+    /// Go back to the previous event.
+    StepBack,
+    /// Run until the next notable event (election, commit, membership change, violation).
+    NextNotable,
+    /// Dragging on the picture: select a box of nodes, or draw a line that cuts links.
+    SetDragMode(DragMode),
+    /// A drag starts at a viewBox point.
+    DragStart(f64, f64),
+    /// The drag moves to a viewBox point.
+    DragMove(f64, f64),
+    /// The drag ends.
+    DragEnd,
     /// Start a new run with these protocol settings (same seed, nodes and network).
     SetSettings(Box<Settings>),
 }
@@ -150,6 +162,12 @@ pub struct Model {
     pub help: bool,
     /// Nodes marked for a partition (shift-click or box select).
     pub marked: BTreeSet<NodeId>,
+    /// What dragging does.
+    pub drag_mode: DragMode,
+    /// The drag in progress.
+    pub drag: Option<Drag>,
+    /// The last drag was a real drag (so the click that follows it is ignored).
+    pub dragged: bool,
     /// The guided lesson being followed.
     pub lesson: Option<LessonState>,
     /// Presenter mode.
@@ -172,6 +190,32 @@ pub struct Model {
     pub rendered_events: u64,
     /// Fractional microseconds carried between frames, so slow speeds still move.
     carry: f64,
+}
+
+/// What dragging on the picture does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum DragMode {
+    /// Drag a box to mark the nodes inside it.
+    #[default]
+    Select,
+    /// Draw a line; every link it crosses is cut both ways.
+    Cut,
+}
+
+/// A drag in progress, in viewBox units.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Drag {
+    /// Where it started.
+    pub from: (f64, f64),
+    /// Where it is now.
+    pub to: (f64, f64),
+}
+
+impl Drag {
+    /// True once the pointer moved far enough to be a drag rather than a click.
+    pub fn is_drag(&self) -> bool {
+        crate::ui::geometry::dist(self.from, self.to) > 8.0
+    }
 }
 
 /// A guided lesson in progress.
@@ -226,6 +270,9 @@ impl Model {
             banner,
             help: false,
             marked: BTreeSet::new(),
+            drag_mode: DragMode::Select,
+            drag: None,
+            dragged: false,
             lesson: None,
             presenter: false,
             blank: false,
@@ -428,6 +475,104 @@ impl Model {
                 Change::View
             }
             Action::Notify(text) => self.error(text),
+            Action::StepBack => {
+                self.playing = false;
+                match self.world.previous_event_time() {
+                    Some(t) => {
+                        self.world.seek(t);
+                        Change::View
+                    }
+                    None if self.world.now() > 0 => {
+                        self.world.seek(0);
+                        Change::View
+                    }
+                    None => Change::None,
+                }
+            }
+            Action::NextNotable => {
+                self.playing = false;
+                match self.world.run_to_next_notable(60 * SEC) {
+                    Some(_) => Change::View,
+                    None => self.error("nothing notable happened in the next 60 simulated seconds"),
+                }
+            }
+            Action::SetDragMode(mode) => {
+                self.drag_mode = mode;
+                Change::View
+            }
+            Action::DragStart(x, y) => {
+                self.drag = Some(Drag {
+                    from: (x, y),
+                    to: (x, y),
+                });
+                self.dragged = false;
+                Change::None
+            }
+            Action::DragMove(x, y) => match &mut self.drag {
+                Some(d) => {
+                    d.to = (x, y);
+                    if d.is_drag() {
+                        self.dragged = true;
+                        Change::View
+                    } else {
+                        Change::None
+                    }
+                }
+                None => Change::None,
+            },
+            Action::DragEnd => {
+                let Some(d) = self.drag.take() else {
+                    return Change::None;
+                };
+                if !d.is_drag() {
+                    return Change::View;
+                }
+                let layout = crate::ui::geometry::Layout::circle(self.world.n());
+                match self.drag_mode {
+                    DragMode::Select => {
+                        let (x0, x1) = (d.from.0.min(d.to.0), d.from.0.max(d.to.0));
+                        let (y0, y1) = (d.from.1.min(d.to.1), d.from.1.max(d.to.1));
+                        self.marked = layout
+                            .centres
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, &(x, y))| x >= x0 && x <= x1 && y >= y0 && y <= y1)
+                            .map(|(i, _)| NodeId::from_index(i))
+                            .collect();
+                        Change::View
+                    }
+                    DragMode::Cut => {
+                        let mut cut = Vec::new();
+                        let n = layout.centres.len();
+                        for a in 0..n {
+                            for b in a + 1..n {
+                                if crate::ui::geometry::segments_cross(
+                                    d.from,
+                                    d.to,
+                                    layout.centres[a],
+                                    layout.centres[b],
+                                ) {
+                                    cut.push((NodeId::from_index(a), NodeId::from_index(b)));
+                                }
+                            }
+                        }
+                        if cut.is_empty() {
+                            return Change::View;
+                        }
+                        for (a, b) in cut {
+                            if let Err(e) = self.intervene(Intervention::SetLink {
+                                from: a,
+                                to: b,
+                                link: crate::sim::LinkState::Cut,
+                                both: true,
+                            }) {
+                                return self.error(e);
+                            }
+                        }
+                        Change::View
+                    }
+                }
+            }
             Action::OpenLesson(id, step) => {
                 let Some(lesson) = lessons::find(&id) else {
                     return self.error(format!(

@@ -1,7 +1,7 @@
 //! The side panels: the inspector (node, message, link), fault presets, network settings, the
 //! messages in flight as a keyboard-reachable list, and the intervention log.
 
-use super::model::{Action, Model, Selection};
+use super::model::{Action, DragMode, Model, Selection};
 use crate::sim::time::format_time;
 use crate::sim::{Intervention, LinkState, MsgId, NetConfig, NodeId, MS};
 use crate::world::{ClusterView, ProtocolKind};
@@ -257,7 +257,16 @@ fn faults(m: &Model, c: &ClusterView, d: &Callback<Action>) -> Html {
                 }
                 { button("Heal all", "Remove every partition and link fault (h)", iv(Intervention::Heal { links: true }), &dd) }
             </div>
-            <p class="hint">{ "Shift-click nodes to mark them, then isolate them. Click a link or a message to act on it." }</p>
+            <div class="drag-mode" role="radiogroup" aria-label="Dragging on the picture">
+                <span>{ "Drag on the picture to " }</span>
+                <button type="button" role="radio" aria-checked={(m.drag_mode == DragMode::Select).to_string()}
+                    class={classes!((m.drag_mode == DragMode::Select).then_some("on"))}
+                    onclick={let d = d.clone(); Callback::from(move |_: MouseEvent| d.emit(Action::SetDragMode(DragMode::Select)))}>{ "mark nodes" }</button>
+                <button type="button" role="radio" aria-checked={(m.drag_mode == DragMode::Cut).to_string()}
+                    class={classes!((m.drag_mode == DragMode::Cut).then_some("on"))}
+                    onclick={let d = d.clone(); Callback::from(move |_: MouseEvent| d.emit(Action::SetDragMode(DragMode::Cut)))}>{ "cut links" }</button>
+            </div>
+            <p class="hint">{ "Mark nodes (drag a box, or shift-click), then isolate them (I). Draw a line to cut every link it crosses. Click a link or a message to act on it." }</p>
         </section>
     }
 }

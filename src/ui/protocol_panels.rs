@@ -218,7 +218,13 @@ fn raft_pane(m: &Model) -> Html {
         .unwrap_or(0);
     let shown: u64 = 14;
     let first = max_index.saturating_sub(shown - 1).max(1);
-    let leader = panel.nodes.iter().find(|n| n.role == "leader");
+    // With two leaders of different terms (an old one cut off by a partition), the current
+    // term's leader is the one whose view of the followers matters.
+    let leader = panel
+        .nodes
+        .iter()
+        .filter(|n| n.role == "leader")
+        .max_by_key(|n| n.term);
     html! {
         <section class="pane raft-pane" aria-label="Raft logs">
             <div class="pane-head"><h2>{ "Logs" }</h2>

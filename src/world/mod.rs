@@ -430,6 +430,31 @@ impl World {
         }).collect())
     }
 
+    /// The time of the last event before the moment viewed (for "step back"), if the trace
+    /// window still holds one.
+    pub fn previous_event_time(&self) -> Option<SimTime> {
+        let now = self.now();
+        each!(self, s => s.sim().trace().events().rev().map(|e| e.t).find(|&t| t < now))
+    }
+
+    /// Runs forward until the next notable event (a note or a violation), at most `limit` of
+    /// simulated time; returns its time, or `None` if nothing notable happened.
+    pub fn run_to_next_notable(&mut self, limit: SimTime) -> Option<SimTime> {
+        use crate::sim::EventKind;
+        let start = self.now();
+        while self.now() < start + limit {
+            let mark = each!(self, s => s.sim().trace().total());
+            self.step()?;
+            let found = each!(self, s => s.sim().trace().events().rev()
+                .take_while(|e| e.seq >= mark)
+                .any(|e| matches!(e.kind, EventKind::Note { .. } | EventKind::Violated { .. })));
+            if found {
+                return Some(self.now());
+            }
+        }
+        None
+    }
+
     /// The whole state as JSON, for the page's `state()` API.
     pub fn state_json(&self) -> Value {
         let cluster = self.cluster();
