@@ -86,6 +86,13 @@ fn initial_scenario() -> (Scenario, Option<String>) {
     }
 }
 
+/// Registers the service worker that keeps the site available offline (`static/sw.js`).
+fn register_service_worker() {
+    let Some(w) = web_sys::window() else { return };
+    let sw = w.navigator().service_worker();
+    let _ = sw.register("sw.js");
+}
+
 /// The value of query parameter `name`.
 fn param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
     query
@@ -122,5 +129,6 @@ pub fn start() {
         shell.dispatch(model::Action::OpenLesson(id.to_string(), step));
     }
     api::install(shell);
+    register_service_worker();
     yew::Renderer::<app::App>::with_props(app::AppProps { scenario }).render();
 }
