@@ -7,6 +7,7 @@ pub mod canvas;
 pub mod classroom;
 pub mod cluster;
 pub mod diagram;
+pub mod diagram_svg;
 pub mod download;
 pub mod export;
 pub mod geometry;
