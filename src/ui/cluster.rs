@@ -144,7 +144,7 @@ fn node_view(
     html! {
         <g class={class} transform={format!("translate({cx:.1} {cy:.1})")} tabindex="0" role="button"
            aria-label={n.label.clone()} data-node={n.id.to_string()} {onclick} {onkeydown}>
-            <title>{ n.label.clone() }</title>
+            <title aria-hidden="true">{ n.label.clone() }</title>
             { node_shape(role, r) }
             if !n.up {
                 <g class="cross">
@@ -152,9 +152,9 @@ fn node_view(
                     <line x1={(-r * 0.6).to_string()} y1={(r * 0.6).to_string()} x2={(r * 0.6).to_string()} y2={(-r * 0.6).to_string()} />
                 </g>
             }
-            <text class="id" y={(r * 0.13).to_string()} font-size={(r * 0.8).to_string()}>{ n.id.to_string() }</text>
+            <text class="id" aria-hidden="true" y={(r * 0.13).to_string()} font-size={(r * 0.8).to_string()}>{ n.id.to_string() }</text>
             if !small {
-                <text class="caption" y={(r + 30.0).to_string()}>{ caption }</text>
+                <text class="caption" aria-hidden="true" y={(r + 30.0).to_string()}>{ caption }</text>
             }
         </g>
     }
@@ -284,6 +284,23 @@ pub fn cluster_view(m: &Model, shell: &Rc<Shell>) -> Html {
         let shell = shell.clone();
         Callback::from(move |e: PointerEvent| {
             if shell.model.borrow().drag.is_none() {
+                // Hovering a message shows its kind and contents.
+                use wasm_bindgen::JsCast;
+                let Some(el) = e.current_target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) else {
+                    return;
+                };
+                let title = point(&e)
+                    .and_then(|pt| shell.message_at(pt, 22.0))
+                    .and_then(|id| {
+                        let m = shell.model.borrow();
+                        m.world.flights().into_iter().find(|f| f.id == id).map(|f| {
+                            format!("Message {} from {} to {}: {}", f.kind, f.from, f.to, f.summary)
+                        })
+                    })
+                    .unwrap_or_default();
+                if el.title() != title {
+                    el.set_title(&title);
+                }
                 return;
             }
             if let Some((x, y)) = point(&e) {
