@@ -6,7 +6,7 @@ use super::model::{Action, Model};
 use super::shell::Shell;
 use crate::sim::{Intervention, SEC};
 use crate::world::{share, Scenario};
-use js_sys::{Function, Object, Reflect, JSON};
+use js_sys::{Object, Reflect, JSON};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -246,5 +246,4 @@ pub fn install(shell: Rc<Shell>) {
     );
     let window = web_sys::window().expect("a browser window");
     Reflect::set(&window, &"nodescape".into(), &api).expect("setting window.nodescape");
-    let _ = Function::new_no_args("");
 }

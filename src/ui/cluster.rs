@@ -56,10 +56,15 @@ fn link_view(l: &LinkCard, layout: &Layout, selected: bool, on_select: &Callback
            data-link={format!("{}-{}", l.a, l.b)}>
             <title>{ l.label.clone() }</title>
             <line class="hit" x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} />
-            <line class={lane_class(l.ab, l.held_ab, l.partitioned)}
-                x1={p_ab.0.0.to_string()} y1={p_ab.0.1.to_string()} x2={p_ab.1.0.to_string()} y2={p_ab.1.1.to_string()} />
-            <line class={lane_class(l.ba, l.held_ba, l.partitioned)}
-                x1={p_ba.0.0.to_string()} y1={p_ba.0.1.to_string()} x2={p_ba.1.0.to_string()} y2={p_ba.1.1.to_string()} />
+            if l.ab == l.ba && l.held_ab == l.held_ba {
+                <line class={classes!(lane_class(l.ab, l.held_ab, l.partitioned), "both")}
+                    x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} />
+            } else {
+                <line class={lane_class(l.ab, l.held_ab, l.partitioned)}
+                    x1={p_ab.0.0.to_string()} y1={p_ab.0.1.to_string()} x2={p_ab.1.0.to_string()} y2={p_ab.1.1.to_string()} />
+                <line class={lane_class(l.ba, l.held_ba, l.partitioned)}
+                    x1={p_ba.0.0.to_string()} y1={p_ba.0.1.to_string()} x2={p_ba.1.0.to_string()} y2={p_ba.1.1.to_string()} />
+            }
             if cut_mark {
                 <g class="cut-mark" transform={format!("translate({} {})", mid.0, mid.1)}>
                     <line x1="-9" y1="-9" x2="9" y2="9" />

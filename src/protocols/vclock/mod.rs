@@ -58,7 +58,7 @@ pub struct VclockSettings {
 impl Default for VclockSettings {
     fn default() -> Self {
         VclockSettings {
-            events_per_sec: 1.0,
+            events_per_sec: 8.0,
             send_ratio: 0.5,
             show_lamport: false,
         }
