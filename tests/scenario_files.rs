@@ -403,3 +403,16 @@ fn bad_share_links_are_refused_with_messages() {
         );
     }
 }
+
+#[test]
+fn a_vanishingly_small_event_rate_loads_and_runs() {
+    // Regression: 1e-300 events per second made the next event's time overflow (a panic in
+    // debug builds); found by the decoder fuzz's number swaps.
+    for rate in [1e-300, 5e-324, 1e-12] {
+        let text = spoiled(|v| v["settings"]["vclock"] = json!({ "events_per_sec": rate }));
+        let sc = Scenario::from_json(&text).unwrap();
+        let mut w = World::from_scenario(&sc).unwrap();
+        w.advance_to(10_000_000);
+        assert_eq!(w.now(), 10_000_000, "rate {rate}");
+    }
+}
