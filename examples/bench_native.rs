@@ -112,6 +112,18 @@ fn main() {
         loaded.sim().events() as f64 / took.as_secs_f64(),
         loaded.log().len()
     );
+    // The same world idling on: does the cost per event grow with the log?
+    let mut idle = loaded.sim().clone();
+    let (before, start) = (idle.events(), Instant::now());
+    idle.advance_to(2 * TEN_MINUTES);
+    let took = start.elapsed();
+    println!(
+        "{:<44} {:>10} events in {:>8.3} s = {:>12.0} events/s",
+        "Raft, idle after those requests",
+        idle.events() - before,
+        took.as_secs_f64(),
+        (idle.events() - before) as f64 / took.as_secs_f64()
+    );
     println!();
     let mut r = fast_forward("Raft, idle leader", raft());
     let mut v = fast_forward("Vector clocks, 100 sends/s per node", vclock());
