@@ -203,6 +203,10 @@ impl<P: Protocol> Session<P> {
     /// Applies an intervention now and records it. Acting in the past discards the later part
     /// of history first. On `Err` nothing changed at all.
     pub fn intervene(&mut self, iv: Intervention) -> Result<(), String> {
+        // Replay applies an intervention at `t` only after every event due at `t`; do the same
+        // live, so a zero-delay effect of an earlier action in this instant (a message released
+        // at the end of its flight, a timer set to fire now) comes first both times.
+        self.advance_to(self.sim.now());
         if self.in_past() {
             // Check on a copy first so that a refused action does not cost the future.
             let mut trial = self.sim.clone();

@@ -159,23 +159,31 @@ impl Scenario {
         let Some(obj) = probe.as_object() else {
             return Err(err("the scenario must be a JSON object"));
         };
-        match obj.get("nodescape").and_then(|v| v.as_u64()) {
+        let version = match obj.get("nodescape") {
             None => {
                 return Err(err(
                     "this is not a Nodescape scenario: the field \"nodescape\" (schema version) is missing",
                 ))
             }
-            Some(v) if v > SCHEMA_VERSION as u64 => {
+            Some(v) => v.as_u64().ok_or_else(|| {
+                err(format!(
+                    "the schema version \"nodescape\" must be a whole number like {SCHEMA_VERSION}, got {}",
+                    truncate(&v.to_string(), 40)
+                ))
+            })?,
+        };
+        match version {
+            v if v > SCHEMA_VERSION as u64 => {
                 return Err(err(format!(
                     "this scenario was written by a newer Nodescape (schema version {v}); this page reads version {SCHEMA_VERSION}"
                 )))
             }
-            Some(v) if v < SCHEMA_VERSION as u64 => {
+            v if v < SCHEMA_VERSION as u64 => {
                 return Err(err(format!(
                     "schema version {v} is older than any this page can read (version {SCHEMA_VERSION})"
                 )))
             }
-            Some(_) => {}
+            _ => {}
         }
         let sc: Scenario = serde_json::from_value(probe)
             .map_err(|e| err(format!("the scenario has a problem: {e}")))?;

@@ -87,9 +87,11 @@ impl VclockSettings {
         Ok(())
     }
 
-    /// Mean time between automatic events at one node, in microseconds (`None` when off).
+    /// Mean time between automatic events at one node, in microseconds (`None` when off);
+    /// at most one simulated day, so a vanishingly small rate cannot overflow the timer.
     pub fn mean_interval_us(&self) -> Option<SimTime> {
-        (self.events_per_sec > 0.0).then(|| ((SEC as f64 / self.events_per_sec) as SimTime).max(2))
+        (self.events_per_sec > 0.0)
+            .then(|| ((SEC as f64 / self.events_per_sec) as SimTime).clamp(2, 86_400 * SEC))
     }
 }
 
