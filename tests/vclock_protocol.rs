@@ -294,11 +294,11 @@ fn settings_default_validate_and_reject_unknown_fields() {
     let d = VclockSettings::default();
     assert_eq!(
         (d.events_per_sec, d.send_ratio, d.show_lamport),
-        (1.0, 0.5, false)
+        (8.0, 0.5, false)
     );
     assert_eq!(d.validate(), Ok(()));
     let partial: VclockSettings = serde_json::from_str(r#"{"send_ratio": 0.9}"#).unwrap();
-    assert_eq!(partial.events_per_sec, 1.0);
+    assert_eq!(partial.events_per_sec, 8.0);
     let err = serde_json::from_str::<VclockSettings>(r#"{"rate": 2}"#).unwrap_err();
     assert!(err.to_string().contains("unknown field"), "{err}");
     let fast = VclockSettings {

@@ -821,11 +821,11 @@ impl<P: Protocol> Sim<P> {
         if !self.nodes[i].up {
             return Err(format!("node {node} is crashed; restart it first"));
         }
-        // A refused command must change nothing: keep what the handler may touch, and carry out
-        // its effects only when it accepts.
+        // A refused command must change nothing: keep the node and the generator, and carry out
+        // the effects only when it accepts. The shared notebook is not copied (it can be large
+        // and commands are frequent): protocols refuse before they touch it.
         let saved_rng = self.rng.clone();
         let saved_node = self.nodes[i].clone();
-        let saved_shared = self.shared.clone();
         let mut effects = std::mem::take(&mut self.effects);
         let n = self.nodes.len() as u32;
         let result = {
@@ -863,7 +863,6 @@ impl<P: Protocol> Sim<P> {
                 self.effects = effects;
                 self.rng = saved_rng;
                 self.nodes[i] = saved_node;
-                self.shared = saved_shared;
                 Err(e)
             }
         }

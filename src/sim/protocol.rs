@@ -196,7 +196,9 @@ pub trait Protocol: Clone + Debug + 'static {
         timer: Self::Timer,
     );
 
-    /// A user's command; `Err` says in words why this protocol or node cannot do it.
+    /// A user's command; `Err` says in words why this protocol or node cannot do it. Refuse
+    /// before changing anything: on a refusal the engine restores the node and the generator
+    /// and drops the effects, but it does not restore `Shared`.
     fn on_command(
         &self,
         ctx: &mut Ctx<Self>,

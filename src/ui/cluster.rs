@@ -286,7 +286,10 @@ pub fn cluster_view(m: &Model, shell: &Rc<Shell>) -> Html {
             if shell.model.borrow().drag.is_none() {
                 // Hovering a message shows its kind and contents.
                 use wasm_bindgen::JsCast;
-                let Some(el) = e.current_target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) else {
+                let Some(el) = e
+                    .current_target()
+                    .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+                else {
                     return;
                 };
                 let title = point(&e)
@@ -294,7 +297,10 @@ pub fn cluster_view(m: &Model, shell: &Rc<Shell>) -> Html {
                     .and_then(|id| {
                         let m = shell.model.borrow();
                         m.world.flights().into_iter().find(|f| f.id == id).map(|f| {
-                            format!("Message {} from {} to {}: {}", f.kind, f.from, f.to, f.summary)
+                            format!(
+                                "Message {} from {} to {}: {}",
+                                f.kind, f.from, f.to, f.summary
+                            )
                         })
                     })
                     .unwrap_or_default();
