@@ -223,7 +223,7 @@ pub fn share_dialog(m: &Model, d: &Callback<Action>) -> Html {
                     <button type="button" onclick={save("nodescape-scenario.json", "application/json", |m| m.scenario().to_json())}>{ "Export scenario" }</button>
                     <label class="button file">{ "Import scenario…" }<input type="file" accept=".json,application/json" onchange={import} /></label>
                     <button type="button" onclick={save("nodescape-trace.jsonl", "application/x-ndjson", |m| m.world.trace_jsonl())}>{ "Export trace (JSON Lines)" }</button>
-                    <button type="button" onclick={save("nodescape-cluster.svg", "image/svg+xml", |m| super::export::cluster_svg(m))}>{ "Save picture (SVG)" }</button>
+                    <button type="button" onclick={save("nodescape-cluster.svg", "image/svg+xml", super::export::cluster_svg)}>{ "Save picture (SVG)" }</button>
                 </div>
                 <button type="button" onclick={click(d, Action::ToggleShare)}>{ "Close" }</button>
             </div>
