@@ -33,7 +33,13 @@ pub fn glyph(kind: &str) -> (&'static str, bool) {
 
 impl Painter {
     /// Draws the frame onto `canvas`, sized to its box at the device's pixel ratio.
-    pub fn draw(&mut self, canvas: &HtmlCanvasElement, world: &World, reduced_motion: bool) {
+    pub fn draw(
+        &mut self,
+        canvas: &HtmlCanvasElement,
+        world: &World,
+        reduced_motion: bool,
+        reach: &[Option<bool>],
+    ) {
         let w = canvas.client_width().max(1) as u32;
         let h = canvas.client_height().max(1) as u32;
         let dpr = web_sys::window()
@@ -61,6 +67,22 @@ impl Painter {
 
         let layout = Layout::circle(world.n());
         let r = layout.node_r;
+
+        // Vector clocks: which nodes know of the chosen event (its future reached them), which
+        // only hold its past, which neither.
+        for (i, r) in reach.iter().enumerate().take(layout.centres.len()) {
+            let (cx, cy) = layout.centres[i];
+            let colour = match r {
+                Some(true) => super::diagram::FUTURE,
+                Some(false) => super::diagram::PAST,
+                None => super::diagram::CONCURRENT,
+            };
+            ctx.set_stroke_style_str(colour);
+            ctx.set_line_width(r.map_or(4.0, |_| 8.0));
+            ctx.begin_path();
+            let _ = ctx.arc(cx, cy, layout.node_r + 12.0, 0.0, std::f64::consts::TAU);
+            ctx.stroke();
+        }
 
         // Election timers as arcs around the nodes.
         world.timer_arcs(&mut self.arcs);

@@ -36,6 +36,9 @@ pub struct Highlight {
     pub future: BTreeSet<EventId>,
     /// Events concurrent with it.
     pub concurrent: BTreeSet<EventId>,
+    /// Per node (index from 0): the node's current state is in the event's causal future
+    /// (`Some(true)`), has only seen its past (`Some(false)`), or neither (`None`).
+    pub node_reach: Vec<Option<bool>>,
 }
 
 impl Highlight {
@@ -47,6 +50,19 @@ impl Highlight {
             past: sets.past.iter().copied().collect(),
             future: sets.future.iter().copied().collect(),
             concurrent: sets.concurrent.iter().copied().collect(),
+            node_reach: sets
+                .nodes
+                .iter()
+                .map(|r| {
+                    if r.future_from.is_some() {
+                        Some(true)
+                    } else if r.past_upto > 0 {
+                        Some(false)
+                    } else {
+                        None
+                    }
+                })
+                .collect(),
         }
     }
 }

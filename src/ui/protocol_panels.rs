@@ -157,6 +157,7 @@ fn vclock_side(m: &Model, d: &Callback<Action>) -> Html {
             html! {
                 <div class="event-info" role="status">
                     <p><strong>{ format!("{id}") }</strong>{ format!(" at node {}: {} · vector {} · Lamport {}", e.node, e.what.describe(), e.clock, e.lamport) }</p>
+                    <p class="hint">{ "In the cluster, a thick orange ring marks nodes that have heard of this event (they are in its causal future), a thick blue ring nodes that only hold its past, a thin green ring nodes whose every event is concurrent with it." }</p>
                     if let Some(c) = cmp {
                         <p class="relation"><strong>{ c.headline.clone() }</strong></p>
                         <p class="proof">{ c.proof.clone() }</p>

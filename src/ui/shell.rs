@@ -134,10 +134,15 @@ impl Shell {
             return;
         };
         if let (Ok(m), Ok(mut p)) = (self.model.try_borrow(), self.painter.try_borrow_mut()) {
-            p.draw(&canvas, &m.world, self.reduced_motion.get());
             if let World::Vclock(s) = &m.world {
                 self.draw_diagram(&m, s.sim());
             }
+            let hl = self.highlight.borrow();
+            let reach: &[Option<bool>] = match (&m.world, m.chosen_event) {
+                (World::Vclock(_), Some(_)) => &hl.1.node_reach,
+                _ => &[],
+            };
+            p.draw(&canvas, &m.world, self.reduced_motion.get(), reach);
         }
     }
 
