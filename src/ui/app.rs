@@ -282,7 +282,7 @@ fn header(m: &Model, d: &Callback<Action>) -> Html {
                         aria-valuetext={speed_label(m.speed)} />
                     <output id="speed-label">{ speed_label(m.speed) }</output>
                 </label>
-                <output id="clock" class="clock" aria-label="Simulated time">{ format_time(m.world.now()) }</output>
+                <output id="clock" class="clock" aria-label="Simulated time"></output>
             </div>
             <div class="run" role="group" aria-label="Classroom">
                 <button type="button" onclick={lessons} title="Guided lessons">{ "Lessons" }</button>

@@ -135,16 +135,9 @@ fn node_view(
         selected.then_some("selected"),
         marked.then_some("marked")
     );
-    let small = r < 30.0;
-    let caption = if n.up {
-        n.view.caption.clone()
-    } else {
-        "crashed".to_string()
-    };
     html! {
         <g class={class} transform={format!("translate({cx:.1} {cy:.1})")} tabindex="0" role="button"
            aria-label={n.label.clone()} data-node={n.id.to_string()} {onclick} {onkeydown}>
-            <title aria-hidden="true">{ n.label.clone() }</title>
             { node_shape(role, r) }
             if !n.up {
                 <g class="cross">
@@ -152,9 +145,26 @@ fn node_view(
                     <line x1={(-r * 0.6).to_string()} y1={(r * 0.6).to_string()} x2={(r * 0.6).to_string()} y2={(-r * 0.6).to_string()} />
                 </g>
             }
-            <text class="id" aria-hidden="true" y={(r * 0.13).to_string()} font-size={(r * 0.8).to_string()}>{ n.id.to_string() }</text>
-            if !small {
-                <text class="caption" aria-hidden="true" y={(r + 30.0).to_string()}>{ caption }</text>
+        </g>
+    }
+}
+
+/// A node's number and caption, drawn in a layer of their own (outside the focusable node, so
+/// its accessible name is exactly its label).
+fn node_texts(n: &NodeCard, layout: &Layout) -> Html {
+    let (cx, cy) = layout.centres[n.id.index()];
+    let r = layout.node_r;
+    let role = if n.up { n.view.role } else { "crashed" };
+    let caption = if n.up {
+        n.view.caption.clone()
+    } else {
+        "crashed".to_string()
+    };
+    html! {
+        <g class={classes!("node-text", role)} transform={format!("translate({cx:.1} {cy:.1})")}>
+            <text class="id" y={(r * 0.13).to_string()} font-size={(r * 0.8).to_string()}>{ n.id.to_string() }</text>
+            if r >= 30.0 {
+                <text class="caption" y={(r + 30.0).to_string()}>{ caption }</text>
             }
         </g>
     }
@@ -344,6 +354,9 @@ pub fn cluster_view(m: &Model, shell: &Rc<Shell>) -> Html {
             <canvas class="layer flights" ref={shell.canvas.clone()} aria-hidden="true"></canvas>
             <svg class="layer nodes" id="cluster" viewBox={view_box()} role="group" aria-label="Nodes">
                 { for cluster.nodes.iter().map(|n| node_view(n, &layout, selected == Selection::Node(n.id), m.marked.contains(&n.id), &dispatch)) }
+                <g class="node-texts" aria-hidden="true">
+                    { for cluster.nodes.iter().map(|n| node_texts(n, &layout)) }
+                </g>
                 { for overlay }
             </svg>
         </div>

@@ -108,7 +108,6 @@ fn vclock_pane(m: &Model, shell: &Rc<Shell>, d: &Callback<Action>) -> Html {
     let onwheel = {
         let d = d.clone();
         Callback::from(move |e: WheelEvent| {
-            e.prevent_default();
             let dx = if e.delta_x().abs() > e.delta_y().abs() {
                 e.delta_x()
             } else {

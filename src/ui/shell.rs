@@ -143,6 +143,13 @@ impl Shell {
                 _ => &[],
             };
             p.draw(&canvas, &m.world, self.reduced_motion.get(), reach);
+            // The clock ticks every frame without re-rendering the panels.
+            if let Some(clock) = gloo::utils::document().get_element_by_id("clock") {
+                let text = crate::sim::time::format_time(m.world.now());
+                if clock.text_content().as_deref() != Some(text.as_str()) {
+                    clock.set_text_content(Some(&text));
+                }
+            }
         }
     }
 

@@ -98,10 +98,14 @@ test('Hash ring: a node joins and its keys travel as transfer messages', async (
   assert.ok(standby, 'one node waits on standby to join');
   await page.locator(`svg#cluster g.node[data-node="${standby.id}"]`).click();
   await page.getByRole('button', { name: 'Join ring' }).click();
-  const kinds = await page.evaluate(() => {
-    nodescape.advance(5);
-    return nodescape.state().messages.map((m) => m.kind);
-  });
+  // Transfers start at the next sync tick (every 50 ms) and travel 10-15 ms.
+  let kinds = [];
+  for (let i = 0; i < 80 && !kinds.includes('Transfer'); i++) {
+    kinds = await page.evaluate(() => {
+      nodescape.advance(1);
+      return nodescape.state().messages.map((m) => m.kind);
+    });
+  }
   assert.ok(kinds.includes('Transfer'), `transfers are in flight: ${kinds}`);
   await page.evaluate(() => nodescape.advance(2000));
   const after = await page.evaluate(() => nodescape.state().nodes.find((n) => n.id === 5));
