@@ -155,7 +155,8 @@ fn use_page_listeners(shell: Rc<Shell>) {
     use_effect_with((), move |_| {
         let doc = gloo::utils::document();
         let s1 = shell.clone();
-        let keys = EventListener::new(&doc, "keydown", move |e| {
+        let active = gloo::events::EventListenerOptions::enable_prevent_default();
+        let keys = EventListener::new_with_options(&doc, "keydown", active, move |e| {
             let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
                 return;
             };

@@ -234,10 +234,7 @@ pub fn cluster_view(m: &Model, shell: &Rc<Shell>) -> Html {
     let onclick = {
         let shell = shell.clone();
         Callback::from(move |e: MouseEvent| {
-            let Some(el) = e.current_target().and_then(|t| {
-                use wasm_bindgen::JsCast;
-                t.dyn_into::<web_sys::Element>().ok()
-            }) else {
+            let Some(el) = super::event_element(&e, ".cluster") else {
                 return;
             };
             let rect = el.get_bounding_client_rect();
@@ -263,8 +260,7 @@ pub fn cluster_view(m: &Model, shell: &Rc<Shell>) -> Html {
     };
     let selected = m.selected;
     let point = |e: &MouseEvent| -> Option<(f64, f64)> {
-        use wasm_bindgen::JsCast;
-        let el = e.current_target()?.dyn_into::<web_sys::Element>().ok()?;
+        let el = super::event_element(e, ".cluster")?;
         let rect = el.get_bounding_client_rect();
         Some(to_view(
             e.client_x() as f64 - rect.left(),
@@ -296,8 +292,7 @@ pub fn cluster_view(m: &Model, shell: &Rc<Shell>) -> Html {
             if shell.model.borrow().drag.is_none() {
                 // Hovering a message shows its kind and contents.
                 use wasm_bindgen::JsCast;
-                let Some(el) = e
-                    .current_target()
+                let Some(el) = super::event_element(&e, ".cluster")
                     .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
                 else {
                     return;

@@ -87,6 +87,18 @@ fn initial_scenario() -> (Scenario, Option<String>) {
     }
 }
 
+/// The element matching `selector` that contains an event's target. (With Yew's event
+/// delegation, `current_target` is the app's root, not the element the listener is on.)
+pub fn event_element(e: &web_sys::Event, selector: &str) -> Option<web_sys::Element> {
+    use wasm_bindgen::JsCast;
+    e.target()?
+        .dyn_into::<web_sys::Element>()
+        .ok()?
+        .closest(selector)
+        .ok()
+        .flatten()
+}
+
 /// Registers the service worker that keeps the site available offline (`static/sw.js`).
 fn register_service_worker() {
     let Some(w) = web_sys::window() else { return };

@@ -59,10 +59,7 @@ fn vclock_pane(m: &Model, shell: &Rc<Shell>, d: &Callback<Action>) -> Html {
     let onclick = {
         let shell = shell.clone();
         Callback::from(move |e: MouseEvent| {
-            let Some(el) = e
-                .current_target()
-                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            else {
+            let Some(el) = super::event_element(&e, "canvas.diagram") else {
                 return;
             };
             let r = el.get_bounding_client_rect();
@@ -79,8 +76,7 @@ fn vclock_pane(m: &Model, shell: &Rc<Shell>, d: &Callback<Action>) -> Html {
     let onmousemove = {
         let shell = shell.clone();
         Callback::from(move |e: MouseEvent| {
-            let Some(el) = e
-                .current_target()
+            let Some(el) = super::event_element(&e, "canvas.diagram")
                 .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
             else {
                 return;
