@@ -102,11 +102,13 @@ fn node_view(
     layout: &Layout,
     selected: bool,
     marked: bool,
+    local_event_on_click: bool,
     on_select: &Callback<Action>,
 ) -> Html {
     let (cx, cy) = layout.centres[n.id.index()];
     let r = layout.node_r;
     let id = n.id;
+    let up = n.up;
     let onclick = {
         let cb = on_select.clone();
         Callback::from(move |e: MouseEvent| {
@@ -115,6 +117,11 @@ fn node_view(
                 cb.emit(Action::ToggleMark(id));
             } else {
                 cb.emit(Action::Select(Selection::Node(id)));
+                if local_event_on_click && up {
+                    cb.emit(Action::Intervene(crate::sim::Intervention::LocalEvent {
+                        node: id,
+                    }));
+                }
             }
         })
     };
@@ -231,6 +238,7 @@ pub fn cluster_view(m: &Model, shell: &Rc<Shell>) -> Html {
         g.into_iter().map(|(_, v)| v).collect()
     };
     let partitioned = groups.len() > 1;
+    let vclock = matches!(m.world, crate::world::World::Vclock(_));
     let onclick = {
         let shell = shell.clone();
         Callback::from(move |e: MouseEvent| {
@@ -278,7 +286,12 @@ pub fn cluster_view(m: &Model, shell: &Rc<Shell>) -> Html {
                 .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
                 .and_then(|t| t.closest(".node").ok().flatten())
                 .is_some();
-            if on_node || e.button() != 0 {
+            if e.button() != 0 {
+                return;
+            }
+            // On a node, only the vector-clock view drags (a message from node to node).
+            let vclock = matches!(shell.model.borrow().world, crate::world::World::Vclock(_));
+            if on_node && !vclock {
                 return;
             }
             if let Some((x, y)) = point(&e) {
@@ -325,7 +338,15 @@ pub fn cluster_view(m: &Model, shell: &Rc<Shell>) -> Html {
             shell.dispatch(Action::DragEnd);
         })
     };
+    let send_from = m.drag.and_then(|d| {
+        matches!(m.world, crate::world::World::Vclock(_))
+            .then(|| layout.node_at(d.from))
+            .flatten()
+    });
     let overlay = m.drag.filter(|d| d.is_drag()).map(|d| match m.drag_mode {
+        _ if send_from.is_some() => html! {
+            <line class="drag-send" x1={d.from.0.to_string()} y1={d.from.1.to_string()} x2={d.to.0.to_string()} y2={d.to.1.to_string()} />
+        },
         super::model::DragMode::Select => {
             let (x, y) = (d.from.0.min(d.to.0), d.from.1.min(d.to.1));
             let (w, h) = ((d.from.0 - d.to.0).abs(), (d.from.1 - d.to.1).abs());
@@ -348,7 +369,7 @@ pub fn cluster_view(m: &Model, shell: &Rc<Shell>) -> Html {
             </svg>
             <canvas class="layer flights" ref={shell.canvas.clone()} aria-hidden="true"></canvas>
             <svg class="layer nodes" id="cluster" viewBox={view_box()} role="group" aria-label="Nodes">
-                { for cluster.nodes.iter().map(|n| node_view(n, &layout, selected == Selection::Node(n.id), m.marked.contains(&n.id), &dispatch)) }
+                { for cluster.nodes.iter().map(|n| node_view(n, &layout, selected == Selection::Node(n.id), m.marked.contains(&n.id), vclock, &dispatch)) }
                 <g class="node-texts" aria-hidden="true">
                     { for cluster.nodes.iter().map(|n| node_texts(n, &layout)) }
                 </g>

@@ -528,6 +528,21 @@ impl Model {
                     return Change::View;
                 }
                 let layout = crate::ui::geometry::Layout::circle(self.world.n());
+                // Vector clocks: a drag from one node to another sends a message.
+                if matches!(self.world, World::Vclock(_)) {
+                    if let Some(a) = layout.node_at(d.from) {
+                        return match layout.node_at(d.to) {
+                            Some(b) if b != a => match self.intervene(Intervention::SendMessage {
+                                from: NodeId::from_index(a),
+                                to: NodeId::from_index(b),
+                            }) {
+                                Ok(()) => Change::View,
+                                Err(e) => self.error(e),
+                            },
+                            _ => Change::View,
+                        };
+                    }
+                }
                 match self.drag_mode {
                     DragMode::Select => {
                         let (x0, x1) = (d.from.0.min(d.to.0), d.from.0.max(d.to.0));

@@ -187,6 +187,7 @@ fn vclock_side(m: &Model, d: &Callback<Action>) -> Html {
     html! {
         <section class="protocol-side" aria-label="Vector clocks">
             <h2>{ "Causality" }</h2>
+            <p class="hint">{ "Click a node for a local event; drag from one node to another to send a message." }</p>
             { info }
             <label class="slider">
                 <span>{ "Events/s" }</span>

@@ -83,6 +83,18 @@ test('Vector clocks: clicking an event highlights its causal past, future and co
   await info.waitFor();
   assert.match(await info.textContent(), /vector \[/);
   await page.screenshot({ path: SCREENSHOTS + 'vclock-highlight-1280x720.png' });
+  // Clicking a node records a local event; dragging from node 1 to node 2 sends a message.
+  const before = await page.evaluate(() => nodescape.scenario().interventions.length);
+  await page.locator('svg#cluster g.node[data-node="3"]').click();
+  const one = await page.locator('svg#cluster g.node[data-node="1"]').boundingBox();
+  const two = await page.locator('svg#cluster g.node[data-node="2"]').boundingBox();
+  await page.mouse.move(one.x + one.width / 2, one.y + one.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(two.x + two.width / 2, two.y + two.height / 2, { steps: 8 });
+  await page.mouse.up();
+  const done = await page.evaluate(() => nodescape.scenario().interventions.slice(-2).map((r) => r.do));
+  assert.equal(await page.evaluate(() => nodescape.scenario().interventions.length), before + 2);
+  assert.deepEqual(done, [{ type: 'local_event', node: 3 }, { type: 'send_message', from: 1, to: 2 }]);
   assert.deepEqual(problems, []);
   await context.close();
 });
