@@ -13,11 +13,32 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-/// Term colours: Okabe-Ito, safe for the common colour blindnesses; the term number is also
+/// Term colours: Okabe-Ito, ordered so that consecutive terms stay far apart (CIE76 ≥ 48) even
+/// under simulated deuteranopia and protanopia (`tests/palette.rs`); the term number is also
 /// written in every cell, so colour is never the only cue.
 pub const TERM_COLOURS: [&str; 8] = [
-    "#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7", "#999999",
+    "#e69f00", "#56b4e9", "#009e73", "#0072b2", "#f0e442", "#cc79a7", "#d55e00", "#999999",
 ];
+
+/// Black or white text, whichever reads better on `hex` (WCAG relative luminance).
+pub fn text_on(hex: &str) -> &'static str {
+    let v = u32::from_str_radix(hex.trim_start_matches('#'), 16).unwrap_or(0);
+    let lin = |s: u32| {
+        let c = ((v >> s) & 0xff) as f64 / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let l = 0.2126 * lin(16) + 0.7152 * lin(8) + 0.0722 * lin(0);
+    // Contrast with black is (l + 0.05) / 0.05, with white 1.05 / (l + 0.05).
+    if (l + 0.05) / 0.05 >= 1.05 / (l + 0.05) {
+        "#000"
+    } else {
+        "#fff"
+    }
+}
 
 fn cb(d: &Callback<Action>, a: Action) -> Callback<MouseEvent> {
     let d = d.clone();
@@ -250,7 +271,10 @@ fn raft_pane(m: &Model) -> Html {
                             match e {
                                 Some(e) => html! {
                                     <td class={classes!("entry", e.committed.then_some("committed"), commit_edge.then_some("commit-edge"))}
-                                        style={format!("--term:{}", TERM_COLOURS[(e.term as usize) % TERM_COLOURS.len()])}
+                                        style={{
+                                            let c = TERM_COLOURS[(e.term as usize) % TERM_COLOURS.len()];
+                                            format!("--term:{c};--on-term:{}", text_on(c))
+                                        }}
                                         title={format!("index {}, term {}, {}{}", e.index, e.term, e.command, if e.committed { ", committed" } else { ", not committed" })}>
                                         <span class="t">{ format!("T{}", e.term) }</span>
                                         <span class="c">{ e.command.clone() }</span>
