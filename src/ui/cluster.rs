@@ -102,27 +102,19 @@ fn node_view(
     layout: &Layout,
     selected: bool,
     marked: bool,
-    local_event_on_click: bool,
     on_select: &Callback<Action>,
 ) -> Html {
     let (cx, cy) = layout.centres[n.id.index()];
     let r = layout.node_r;
     let id = n.id;
-    let up = n.up;
     let onclick = {
         let cb = on_select.clone();
         Callback::from(move |e: MouseEvent| {
             e.stop_propagation();
-            if e.shift_key() {
-                cb.emit(Action::ToggleMark(id));
-            } else {
-                cb.emit(Action::Select(Selection::Node(id)));
-                if local_event_on_click && up {
-                    cb.emit(Action::Intervene(crate::sim::Intervention::LocalEvent {
-                        node: id,
-                    }));
-                }
-            }
+            cb.emit(Action::NodeClick {
+                node: id,
+                shift: e.shift_key(),
+            });
         })
     };
     let onkeydown = {
@@ -238,7 +230,6 @@ pub fn cluster_view(m: &Model, shell: &Rc<Shell>) -> Html {
         g.into_iter().map(|(_, v)| v).collect()
     };
     let partitioned = groups.len() > 1;
-    let vclock = matches!(m.world, crate::world::World::Vclock(_));
     let onclick = {
         let shell = shell.clone();
         Callback::from(move |e: MouseEvent| {
@@ -369,7 +360,7 @@ pub fn cluster_view(m: &Model, shell: &Rc<Shell>) -> Html {
             </svg>
             <canvas class="layer flights" ref={shell.canvas.clone()} aria-hidden="true"></canvas>
             <svg class="layer nodes" id="cluster" viewBox={view_box()} role="group" aria-label="Nodes">
-                { for cluster.nodes.iter().map(|n| node_view(n, &layout, selected == Selection::Node(n.id), m.marked.contains(&n.id), vclock, &dispatch)) }
+                { for cluster.nodes.iter().map(|n| node_view(n, &layout, selected == Selection::Node(n.id), m.marked.contains(&n.id), &dispatch)) }
                 <g class="node-texts" aria-hidden="true">
                     { for cluster.nodes.iter().map(|n| node_texts(n, &layout)) }
                 </g>

@@ -86,6 +86,14 @@ pub enum Action {
     ToggleMark(NodeId),
     /// Replace the marked set.
     SetMarks(Vec<NodeId>),
+    /// A click on a node: select it (shift: mark it); in the vector-clock view, also a local
+    /// event. Ignored right after a drag that started on the node.
+    NodeClick {
+        /// Which node.
+        node: NodeId,
+        /// Shift was held.
+        shift: bool,
+    },
     /// Vector clocks: choose an event of the diagram (`second`: the other event to compare).
     ChooseEvent {
         /// The event, or none to clear.
@@ -679,6 +687,27 @@ impl Model {
                     });
                 }
                 change
+            }
+            Action::NodeClick { node, shift } => {
+                if std::mem::take(&mut self.dragged) {
+                    return Change::None;
+                }
+                if shift {
+                    return self.reduce(Action::ToggleMark(node));
+                }
+                self.selected = Selection::Node(node);
+                let up = self
+                    .world
+                    .cluster()
+                    .nodes
+                    .get(node.index())
+                    .is_some_and(|n| n.up);
+                if matches!(self.world, World::Vclock(_)) && up {
+                    if let Err(e) = self.intervene(Intervention::LocalEvent { node }) {
+                        return self.error(e);
+                    }
+                }
+                Change::View
             }
             Action::SetMarks(ids) => {
                 self.marked = ids
