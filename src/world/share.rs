@@ -11,7 +11,28 @@ pub const MAX_LINK_CHARS: usize = 64 * 1024;
 
 /// Packs a scenario for the `s` query parameter.
 pub fn encode(sc: &Scenario) -> String {
-    let json = serde_json::to_vec(sc).expect("scenarios serialise");
+    // Settings left at their defaults are omitted (they decode to the same defaults), which
+    // keeps a typical demo's link short enough for a QR code.
+    let mut v = serde_json::to_value(sc).expect("scenarios serialise");
+    let defaults = serde_json::to_value(Scenario::default()).expect("scenarios serialise");
+    if let (Some(obj), Some(def)) = (v.as_object_mut(), defaults.as_object()) {
+        if obj.get("network") == def.get("network") {
+            obj.remove("network");
+        }
+        if let (Some(settings), Some(def_settings)) = (
+            obj.get_mut("settings").and_then(|s| s.as_object_mut()),
+            def.get("settings").and_then(|s| s.as_object()),
+        ) {
+            settings.retain(|k, val| def_settings.get(k) != Some(val));
+        }
+        if obj
+            .get("settings")
+            .is_some_and(|s| s.as_object().is_some_and(|o| o.is_empty()))
+        {
+            obj.remove("settings");
+        }
+    }
+    let json = serde_json::to_vec(&v).expect("scenarios serialise");
     let packed = miniz_oxide::deflate::compress_to_vec(&json, 9);
     URL_SAFE_NO_PAD.encode(packed)
 }
@@ -69,6 +90,46 @@ mod tests {
         let link = encode(&Scenario::default());
         let e = decode(&link[..link.len() / 2]).unwrap_err();
         assert!(e.0.contains("damaged"), "{e}");
+    }
+
+    #[test]
+    fn a_typical_demo_of_twenty_interventions_fits_a_qr_code() {
+        use crate::sim::{Intervention, LinkState, NodeId, Recorded};
+        let n = NodeId;
+        let kinds = [
+            Intervention::Crash { node: n(3) },
+            Intervention::ClientRequest { node: n(1) },
+            Intervention::Partition {
+                groups: vec![vec![n(1), n(2)]],
+            },
+            Intervention::Restart { node: n(3) },
+            Intervention::SetLink {
+                from: n(4),
+                to: n(5),
+                link: LinkState::Cut,
+                both: false,
+            },
+            Intervention::Heal { links: true },
+            Intervention::TimeoutNow { node: n(2) },
+        ];
+        let interventions = (0..20u64)
+            .map(|i| Recorded {
+                at: 250_000 + i * 137_000 + (i * i * 911) % 5_000,
+                action: kinds[i as usize % kinds.len()].clone(),
+            })
+            .collect();
+        let sc = Scenario {
+            protocol: crate::world::ProtocolKind::Raft,
+            seed: "8417".into(),
+            interventions,
+            view_at: Some(3_100_000),
+            ..Scenario::default()
+        };
+        let link = encode(&sc);
+        println!("share data for 20 interventions: {} characters", link.len());
+        // A QR code of version 20 at error level L holds 858 bytes (ISO/IEC 18004).
+        assert!(link.len() < 800, "{} characters", link.len());
+        assert_eq!(decode(&link).unwrap(), sc);
     }
 
     #[test]
