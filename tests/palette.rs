@@ -60,7 +60,11 @@ fn lab(c: [f64; 3]) -> [f64; 3] {
             7.787 * t + 16.0 / 116.0
         }
     };
-    [116.0 * f(y) - 16.0, 500.0 * (f(x) - f(y)), 200.0 * (f(y) - f(z))]
+    [
+        116.0 * f(y) - 16.0,
+        500.0 * (f(x) - f(y)),
+        200.0 * (f(y) - f(z)),
+    ]
 }
 
 fn delta_e(a: [f64; 3], b: [f64; 3]) -> f64 {
@@ -69,7 +73,11 @@ fn delta_e(a: [f64; 3], b: [f64; 3]) -> f64 {
 }
 
 fn check(name: &str, colours: &[&str], min: f64) {
-    for (label, m) in [("normal", None), ("deuteranopia", Some(&DEUTERANOPIA)), ("protanopia", Some(&PROTANOPIA))] {
+    for (label, m) in [
+        ("normal", None),
+        ("deuteranopia", Some(&DEUTERANOPIA)),
+        ("protanopia", Some(&PROTANOPIA)),
+    ] {
         for i in 0..colours.len() {
             for j in i + 1..colours.len() {
                 let (a, b) = (rgb(colours[i]), rgb(colours[j]));
@@ -95,7 +103,11 @@ fn term_colours_stay_apart_for_colour_blind_viewers() {
     let c: Vec<&str> = TERM_COLOURS.to_vec();
     for i in 0..c.len() {
         // Terms cycle through the palette, so the last colour is followed by the first.
-        check("consecutive term colours", &[c[i], c[(i + 1) % c.len()]], 40.0);
+        check(
+            "consecutive term colours",
+            &[c[i], c[(i + 1) % c.len()]],
+            40.0,
+        );
     }
 }
 

@@ -14,6 +14,8 @@ pub mod geometry;
 pub mod model;
 pub mod panels;
 pub mod protocol_panels;
+pub mod ring_canvas;
+pub mod ring_panel;
 pub mod shell;
 
 use crate::world::{share, Scenario};

@@ -72,7 +72,7 @@ pub fn protocol_pane(m: &Model, shell: &Rc<Shell>, d: &Callback<Action>) -> Html
     match &m.world {
         World::Vclock(_) => vclock_pane(m, shell, d),
         World::Raft(_) => raft_pane(m),
-        World::Ring(_) => html! {},
+        World::Ring(_) => super::ring_panel::ring_pane(m, d),
     }
 }
 

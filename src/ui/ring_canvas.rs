@@ -1,0 +1,584 @@
+//! Drawing the hash ring and its charts on canvases, from the plain
+//! [`RingView`](crate::protocols::ring::view::RingView) the protocol provides.
+//!
+//! - [`draw_ring`]: the circle, every token as a tick coloured by node, every key as a dot
+//!   coloured by its owner (up to 10,000, so a canvas drawn from Rust, never one SVG element per
+//!   key), keys that are not complete drawn with a distinct shape, and a looked-up key's walk
+//!   clockwise to its owner and replicas.
+//! - [`draw_load_chart`] and [`draw_cv_chart`]: bar and line charts drawn with `plotters` through
+//!   `plotters-canvas`.
+//!
+//! Nothing here decides *when* to draw: the ring pane redraws when the view changes.
+
+use crate::protocols::ring::figures::BalanceRow;
+use crate::protocols::ring::view::{KeyLookup, KeyState, NodeLoad, RingView};
+use crate::sim::NodeId;
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use std::f64::consts::TAU;
+use wasm_bindgen::JsCast;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+
+/// Node colours: the Okabe–Ito palette (safe for the common colour-vision deficiencies),
+/// then Tol's wine for a ninth node; node `i` takes entry `(i - 1) % 9`.
+pub const NODE_COLOURS: [&str; 9] = [
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
+    "#882255",
+];
+
+/// Ink for text and outlines.
+const INK: &str = "#1b1f24";
+/// Keys with no owner, crashed nodes' tokens.
+const GREY: &str = "#9aa3b0";
+/// Lost keys (must never appear).
+const DANGER: &str = "#c62828";
+
+/// The colour of node `id`.
+pub fn node_colour(id: NodeId) -> &'static str {
+    NODE_COLOURS[(id.0.max(1) as usize - 1) % NODE_COLOURS.len()]
+}
+
+/// True when text on this node's colour should be dark (yellow, orange, sky blue).
+fn light_colour(id: NodeId) -> bool {
+    matches!(
+        node_colour(id),
+        "#E69F00" | "#F0E442" | "#56B4E9" | "#CC79A7"
+    )
+}
+
+fn rgb(hex: &str) -> RGBColor {
+    let v = u32::from_str_radix(hex.trim_start_matches('#'), 16).unwrap_or(0);
+    RGBColor((v >> 16) as u8, (v >> 8) as u8, v as u8)
+}
+
+/// Sizes the canvas's bitmap to its box at the device's pixel ratio; returns the box's CSS
+/// size and the ratio, or `None` while the canvas has no box (hidden, not laid out).
+fn fit_canvas(canvas: &HtmlCanvasElement) -> Option<(f64, f64, f64)> {
+    let w = canvas.client_width();
+    let h = canvas.client_height();
+    if w <= 0 || h <= 0 {
+        return None;
+    }
+    let dpr = web_sys::window()
+        .map(|w| w.device_pixel_ratio())
+        .unwrap_or(1.0)
+        .clamp(1.0, 3.0);
+    let (pw, ph) = ((w as f64 * dpr) as u32, (h as f64 * dpr) as u32);
+    if canvas.width() != pw || canvas.height() != ph {
+        canvas.set_width(pw);
+        canvas.set_height(ph);
+    }
+    Some((w as f64, h as f64, dpr))
+}
+
+fn context(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
+    canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+}
+
+/// A point on the circle of radius `r` around `(cx, cy)` at `fraction` clockwise from the top.
+fn at(cx: f64, cy: f64, r: f64, fraction: f64) -> (f64, f64) {
+    let a = fraction * TAU;
+    (cx + r * a.sin(), cy - r * a.cos())
+}
+
+/// Canvas angle (from the x axis, clockwise) of `fraction` clockwise from the top.
+fn angle(fraction: f64) -> f64 {
+    fraction * TAU - std::f64::consts::FRAC_PI_2
+}
+
+/// A stable offset in `[0, 1)` for key `k`, so dense keys spread into a band instead of
+/// piling up on one line.
+fn jitter(k: u32) -> f64 {
+    ((k as u64 ^ 0x5bd1_e995).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as f64
+        / (1u64 << 24) as f64
+}
+
+/// The first live token of each replica of `lookup`, walking clockwise from the key:
+/// `(replica rank from 0, node, token fraction)`.
+pub fn replica_tokens(view: &RingView, lookup: &KeyLookup) -> Vec<(usize, NodeId, f64)> {
+    let live: Vec<_> = view.tokens.iter().filter(|t| t.live).collect();
+    if live.is_empty() {
+        return Vec::new();
+    }
+    let start = live
+        .iter()
+        .position(|t| t.fraction >= lookup.fraction)
+        .unwrap_or(0);
+    let mut out = Vec::new();
+    for i in 0..live.len() {
+        let t = live[(start + i) % live.len()];
+        if let Some(rank) = lookup.replicas.iter().position(|&n| n == t.node) {
+            if !out.iter().any(|&(_, n, _)| n == t.node) {
+                out.push((rank, t.node, t.fraction));
+            }
+        }
+        if out.len() == lookup.replicas.len() {
+            break;
+        }
+    }
+    out
+}
+
+/// Draws the ring onto `canvas`: tokens, keys, the centre's summary and `lookup` if any.
+pub fn draw_ring(canvas: &HtmlCanvasElement, view: &RingView, lookup: Option<&KeyLookup>) {
+    let Some((w, h, dpr)) = fit_canvas(canvas) else {
+        return;
+    };
+    let Some(ctx) = context(canvas) else {
+        return;
+    };
+    let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
+    ctx.clear_rect(0.0, 0.0, w * dpr, h * dpr);
+    let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
+
+    let (cx, cy) = (w / 2.0, h / 2.0);
+    let r = (w.min(h) / 2.0 - 34.0).max(40.0);
+
+    // The circle.
+    ctx.set_stroke_style_str("#5b6472");
+    ctx.set_line_width(2.0);
+    ctx.begin_path();
+    let _ = ctx.arc(cx, cy, r, 0.0, TAU);
+    ctx.stroke();
+
+    draw_keys(&ctx, view, cx, cy, r);
+    draw_tokens(&ctx, view, cx, cy, r);
+    if let Some(l) = lookup {
+        draw_lookup(&ctx, view, l, cx, cy, r);
+    }
+
+    // The centre: how many keys, and whether the ring has settled.
+    ctx.set_text_align("center");
+    ctx.set_text_baseline("middle");
+    ctx.set_fill_style_str(INK);
+    ctx.set_font("700 22px system-ui, sans-serif");
+    let _ = ctx.fill_text(&format!("{} keys", view.keys.len()), cx, cy - 14.0);
+    ctx.set_font("600 16px system-ui, sans-serif");
+    let (state, colour) = if view.counts.lost > 0 {
+        ("keys lost!", DANGER)
+    } else if view.settled {
+        ("rebalanced", "#1b7f3b")
+    } else {
+        ("rebalancing…", "#b45309")
+    };
+    ctx.set_fill_style_str(colour);
+    let _ = ctx.fill_text(state, cx, cy + 14.0);
+}
+
+fn draw_keys(ctx: &CanvasRenderingContext2d, view: &RingView, cx: f64, cy: f64, r: f64) {
+    let n = view.keys.len();
+    let dot = match n {
+        0..=150 => 5.0,
+        151..=1000 => 3.5,
+        1001..=3000 => 2.5,
+        _ => 1.6,
+    };
+    let band = match n {
+        0..=150 => 10.0,
+        151..=1000 => 22.0,
+        _ => (r * 0.28).min(48.0),
+    };
+    let inner = r - 12.0 - dot;
+    let pos = |k: u32, fraction: f64| at(cx, cy, inner - band * jitter(k), fraction);
+
+    // Complete keys: filled discs, one path per owner colour (10,000 dots in a few fills).
+    let mut owners: Vec<Option<NodeId>> = view.keys.iter().map(|k| k.owner).collect();
+    owners.sort();
+    owners.dedup();
+    for owner in owners {
+        ctx.set_fill_style_str(owner.map(node_colour).unwrap_or(GREY));
+        ctx.begin_path();
+        for k in view
+            .keys
+            .iter()
+            .filter(|k| k.owner == owner && k.state == KeyState::Complete)
+        {
+            let (x, y) = pos(k.key, k.fraction);
+            ctx.move_to(x + dot, y);
+            let _ = ctx.arc(x, y, dot, 0.0, TAU);
+        }
+        ctx.fill();
+    }
+
+    // Keys not complete: larger, a distinct shape each, drawn on top so a few stand out among
+    // thousands.
+    let big = (dot * 1.6).max(4.5);
+    for k in view.keys.iter().filter(|k| k.state != KeyState::Complete) {
+        let (x, y) = pos(k.key, k.fraction);
+        let colour = k.owner.map(node_colour).unwrap_or(GREY);
+        ctx.begin_path();
+        match k.state {
+            KeyState::Complete => {}
+            KeyState::InTransit => {
+                // A ring: the copy is on its way.
+                let _ = ctx.arc(x, y, big, 0.0, TAU);
+                ctx.set_fill_style_str("#ffffff");
+                ctx.fill();
+                ctx.set_stroke_style_str(colour);
+                ctx.set_line_width(2.5);
+                ctx.stroke();
+            }
+            KeyState::MissingReplica => {
+                // A triangle with a dark outline: a replica is missing and nothing is on the way.
+                ctx.move_to(x, y - big * 1.2);
+                ctx.line_to(x + big * 1.1, y + big * 0.8);
+                ctx.line_to(x - big * 1.1, y + big * 0.8);
+                ctx.close_path();
+                ctx.set_fill_style_str(colour);
+                ctx.fill();
+                ctx.set_stroke_style_str(INK);
+                ctx.set_line_width(1.5);
+                ctx.stroke();
+            }
+            KeyState::Unavailable => {
+                // A grey square: every holder is crashed.
+                ctx.rect(x - big, y - big, big * 2.0, big * 2.0);
+                ctx.set_fill_style_str(GREY);
+                ctx.fill();
+                ctx.set_stroke_style_str(INK);
+                ctx.set_line_width(1.5);
+                ctx.stroke();
+            }
+            KeyState::Lost => {
+                // A red cross: nobody holds it.
+                let s = big * 1.3;
+                ctx.move_to(x - s, y - s);
+                ctx.line_to(x + s, y + s);
+                ctx.move_to(x + s, y - s);
+                ctx.line_to(x - s, y + s);
+                ctx.set_stroke_style_str(DANGER);
+                ctx.set_line_width(3.5);
+                ctx.stroke();
+            }
+        }
+    }
+}
+
+fn draw_tokens(ctx: &CanvasRenderingContext2d, view: &RingView, cx: f64, cy: f64, r: f64) {
+    let total = view.tokens.iter().filter(|t| t.member).count();
+    let width = match total {
+        0..=100 => 3.5,
+        101..=500 => 2.0,
+        _ => 1.0,
+    };
+    for t in &view.tokens {
+        let (a, b, colour, alpha, dashed) = if t.live {
+            (r - 9.0, r + 9.0, node_colour(t.node), 1.0, false)
+        } else if t.member {
+            // A crashed member: its tokens stay on the ring but own nothing.
+            (r - 7.0, r + 7.0, GREY, 1.0, true)
+        } else {
+            // Standby: where its tokens would go, faint, outside the circle.
+            (r + 3.0, r + 9.0, node_colour(t.node), 0.35, false)
+        };
+        let (x0, y0) = at(cx, cy, a, t.fraction);
+        let (x1, y1) = at(cx, cy, b, t.fraction);
+        ctx.set_global_alpha(alpha);
+        ctx.set_stroke_style_str(colour);
+        ctx.set_line_width(if dashed { width * 0.8 } else { width });
+        ctx.begin_path();
+        ctx.move_to(x0, y0);
+        ctx.line_to(x1, y1);
+        ctx.stroke();
+    }
+    ctx.set_global_alpha(1.0);
+
+    // Node numbers beside the tokens, when there are few enough to read, skipping any that
+    // would overlap the previous label.
+    if total > 72 {
+        return;
+    }
+    let lr = r + 21.0;
+    let min_gap = 21.0 / lr;
+    let mut last: Option<f64> = None;
+    let mut first: Option<f64> = None;
+    ctx.set_text_align("center");
+    ctx.set_text_baseline("middle");
+    ctx.set_font("700 13px system-ui, sans-serif");
+    for t in view.tokens.iter().filter(|t| t.member) {
+        let a = t.fraction * TAU;
+        if last.is_some_and(|l| a - l < min_gap) {
+            continue;
+        }
+        if first.is_some_and(|f| f + TAU - a < min_gap) {
+            continue;
+        }
+        first.get_or_insert(a);
+        last = Some(a);
+        let (x, y) = at(cx, cy, lr, t.fraction);
+        ctx.begin_path();
+        let _ = ctx.arc(x, y, 10.0, 0.0, TAU);
+        ctx.set_fill_style_str(if t.live {
+            node_colour(t.node)
+        } else {
+            "#ffffff"
+        });
+        ctx.fill();
+        ctx.set_line_width(1.5);
+        ctx.set_stroke_style_str(if t.live { "#ffffff" } else { GREY });
+        ctx.stroke();
+        ctx.set_fill_style_str(if !t.live || light_colour(t.node) {
+            INK
+        } else {
+            "#ffffff"
+        });
+        let _ = ctx.fill_text(&t.node.to_string(), x, y + 0.5);
+    }
+}
+
+fn draw_lookup(
+    ctx: &CanvasRenderingContext2d,
+    view: &RingView,
+    l: &KeyLookup,
+    cx: f64,
+    cy: f64,
+    r: f64,
+) {
+    let tokens = replica_tokens(view, l);
+    // The walk clockwise from the key to its owner's token, then on to the other replicas'.
+    if let Some(&(_, _, last)) = tokens.iter().max_by(|a, b| {
+        let da = (a.2 - l.fraction).rem_euclid(1.0);
+        let db = (b.2 - l.fraction).rem_euclid(1.0);
+        da.total_cmp(&db)
+    }) {
+        let end = l.fraction + (last - l.fraction).rem_euclid(1.0);
+        ctx.set_stroke_style_str(INK);
+        ctx.set_line_width(4.0);
+        ctx.set_line_cap("round");
+        ctx.begin_path();
+        let _ = ctx.arc(cx, cy, r + 13.0, angle(l.fraction), angle(end));
+        ctx.stroke();
+        ctx.set_line_cap("butt");
+    }
+    for &(rank, node, f) in &tokens {
+        let (x, y) = at(cx, cy, r, f);
+        ctx.begin_path();
+        let _ = ctx.arc(x, y, if rank == 0 { 13.0 } else { 10.0 }, 0.0, TAU);
+        ctx.set_stroke_style_str(INK);
+        ctx.set_line_width(if rank == 0 { 5.0 } else { 3.0 });
+        ctx.stroke();
+        ctx.set_stroke_style_str(node_colour(node));
+        ctx.set_line_width(2.0);
+        ctx.stroke();
+    }
+    // The key itself: a dark diamond on the circle, with a line in from the centre.
+    let (x, y) = at(cx, cy, r, l.fraction);
+    let (ix, iy) = at(cx, cy, r * 0.45, l.fraction);
+    ctx.set_stroke_style_str(INK);
+    ctx.set_line_width(2.0);
+    let _ = ctx.set_line_dash(&js_sys::Array::of2(&6.0.into(), &5.0.into()));
+    ctx.begin_path();
+    ctx.move_to(ix, iy);
+    ctx.line_to(x, y);
+    ctx.stroke();
+    let _ = ctx.set_line_dash(&js_sys::Array::new());
+    let s = 10.0;
+    ctx.begin_path();
+    ctx.move_to(x, y - s);
+    ctx.line_to(x + s, y);
+    ctx.line_to(x, y + s);
+    ctx.line_to(x - s, y);
+    ctx.close_path();
+    ctx.set_fill_style_str(INK);
+    ctx.fill();
+    ctx.set_stroke_style_str("#ffffff");
+    ctx.set_line_width(2.0);
+    ctx.stroke();
+}
+
+/// Draws keys stored per node as bars (node colours; faint when the node is down or not a
+/// member), each node's target once rebalanced as a black tick, and the live members' mean
+/// as a dashed line.
+pub fn draw_load_chart(canvas: &HtmlCanvasElement, loads: &[NodeLoad], mean: f64) {
+    let Some((_, _, dpr)) = fit_canvas(canvas) else {
+        return;
+    };
+    let Some(backend) = CanvasBackend::with_canvas_object(canvas.clone()) else {
+        return;
+    };
+    let px = |v: f64| (v * dpr).round() as i32;
+    let root = backend.into_drawing_area();
+    let _ = root.fill(&WHITE);
+    let n = loads.len().max(1) as u32;
+    let top = loads
+        .iter()
+        .map(|l| l.held.max(l.target))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let ymax = (top as f64 * 1.15).ceil() as u32;
+    let Ok(mut chart) = ChartBuilder::on(&root)
+        .margin(px(8.0))
+        .x_label_area_size(px(44.0))
+        .y_label_area_size(px(52.0))
+        .build_cartesian_2d((0u32..n - 1).into_segmented(), 0u32..ymax)
+    else {
+        return;
+    };
+    let font = ("sans-serif", px(14.0)).into_font().color(&rgb(INK));
+    let x_label = |v: &SegmentValue<u32>| match v {
+        SegmentValue::CenterOf(i) => loads
+            .get(*i as usize)
+            .map(|l| format!("N{}", l.node))
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    let _ = chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(rgb("#eef0f3"))
+        .bold_line_style(rgb("#d5d9e0"))
+        .x_labels(n as usize)
+        .y_labels(5)
+        .x_label_formatter(&x_label)
+        .x_desc("node")
+        .y_desc("keys stored")
+        .label_style(font.clone())
+        .axis_desc_style(font.clone())
+        .draw();
+    let _ = chart.draw_series(loads.iter().enumerate().map(|(i, l)| {
+        let c = rgb(node_colour(l.node));
+        let style = if l.up && l.member {
+            c.filled()
+        } else {
+            c.mix(0.3).filled()
+        };
+        let i = i as u32;
+        let mut bar = Rectangle::new(
+            [
+                (SegmentValue::Exact(i), 0),
+                (SegmentValue::Exact(i + 1), l.held),
+            ],
+            style,
+        );
+        bar.set_margin(0, 0, px(7.0) as u32, px(7.0) as u32);
+        bar
+    }));
+    let _ = chart.draw_series(loads.iter().enumerate().map(|(i, l)| {
+        let i = i as u32;
+        PathElement::new(
+            vec![
+                (SegmentValue::Exact(i), l.target),
+                (SegmentValue::Exact(i + 1), l.target),
+            ],
+            BLACK.stroke_width(px(3.0) as u32),
+        )
+    }));
+    if mean > 0.0 {
+        let m = mean.round() as u32;
+        let _ = chart.draw_series(DashedLineSeries::new(
+            vec![(SegmentValue::Exact(0), m), (SegmentValue::Last, m)],
+            px(8.0) as u32,
+            px(6.0) as u32,
+            rgb("#5b6472").stroke_width(px(2.0) as u32),
+        ));
+    }
+    let _ = root.present();
+}
+
+/// Draws the coefficient of variation against tokens per node: measured on the run's keys,
+/// and theory's `sqrt((n-1)/(n*v+1))`; the current setting's column is shaded.
+pub fn draw_cv_chart(canvas: &HtmlCanvasElement, rows: &[BalanceRow], current_tokens: u32) {
+    if rows.is_empty() {
+        return;
+    }
+    let Some((_, _, dpr)) = fit_canvas(canvas) else {
+        return;
+    };
+    let Some(backend) = CanvasBackend::with_canvas_object(canvas.clone()) else {
+        return;
+    };
+    let px = |v: f64| (v * dpr).round() as i32;
+    let root = backend.into_drawing_area();
+    let _ = root.fill(&WHITE);
+    let n = rows.len() as u32;
+    let ymax = rows
+        .iter()
+        .map(|r| r.keys.cv.max(r.expected_cv))
+        .fold(0.0, f64::max)
+        .max(0.05)
+        * 1.15;
+    let Ok(mut chart) = ChartBuilder::on(&root)
+        .margin(px(8.0))
+        .x_label_area_size(px(44.0))
+        .y_label_area_size(px(52.0))
+        .build_cartesian_2d((0u32..n - 1).into_segmented(), 0f64..ymax)
+    else {
+        return;
+    };
+    let font = ("sans-serif", px(14.0)).into_font().color(&rgb(INK));
+    let x_label = |v: &SegmentValue<u32>| match v {
+        SegmentValue::CenterOf(i) => rows
+            .get(*i as usize)
+            .map(|r| r.tokens.to_string())
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    let y_label = |y: &f64| format!("{y:.2}");
+    let _ = chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(rgb("#eef0f3"))
+        .bold_line_style(rgb("#d5d9e0"))
+        .x_labels(n as usize)
+        .y_labels(5)
+        .x_label_formatter(&x_label)
+        .y_label_formatter(&y_label)
+        .x_desc("tokens per node")
+        .y_desc("coefficient of variation")
+        .label_style(font.clone())
+        .axis_desc_style(font.clone())
+        .draw();
+    if let Some(i) = rows.iter().position(|r| r.tokens == current_tokens) {
+        let i = i as u32;
+        let _ = chart.draw_series(std::iter::once(Rectangle::new(
+            [
+                (SegmentValue::Exact(i), 0.0),
+                (SegmentValue::Exact(i + 1), ymax),
+            ],
+            rgb("#fff4d6").filled(),
+        )));
+    }
+    let point = |i: usize, y: f64| (SegmentValue::CenterOf(i as u32), y);
+    let theory = rgb(INK);
+    let measured = rgb(NODE_COLOURS[0]);
+    let width = px(3.0) as u32;
+    if let Ok(s) = chart.draw_series(DashedLineSeries::new(
+        rows.iter()
+            .enumerate()
+            .map(|(i, r)| point(i, r.expected_cv))
+            .collect::<Vec<_>>(),
+        px(9.0) as u32,
+        px(6.0) as u32,
+        theory.stroke_width(width),
+    )) {
+        s.label("theory sqrt((n-1)/(n·v+1))").legend(move |(x, y)| {
+            PathElement::new(vec![(x, y), (x + 24, y)], theory.stroke_width(3))
+        });
+    }
+    if let Ok(s) = chart.draw_series(LineSeries::new(
+        rows.iter().enumerate().map(|(i, r)| point(i, r.keys.cv)),
+        measured.stroke_width(width),
+    )) {
+        s.label("measured on these keys").legend(move |(x, y)| {
+            PathElement::new(vec![(x, y), (x + 24, y)], measured.stroke_width(3))
+        });
+    }
+    let _ = chart.draw_series(
+        rows.iter()
+            .enumerate()
+            .map(|(i, r)| Circle::new(point(i, r.keys.cv), px(5.0), measured.filled())),
+    );
+    let _ = chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font(font)
+        .background_style(WHITE.mix(0.9))
+        .border_style(rgb("#d5d9e0"))
+        .draw();
+    let _ = root.present();
+}
