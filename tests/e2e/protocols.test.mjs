@@ -120,8 +120,14 @@ test('Hash ring: a node joins and its keys travel as transfer messages', async (
   }
   assert.ok(kinds.includes('Transfer'), `transfers are in flight: ${kinds}`);
   await page.evaluate(() => nodescape.advance(2000));
-  const after = await page.evaluate(() => nodescape.state().nodes.find((n) => n.id === 5));
+  const after = await page.evaluate((id) => nodescape.state().nodes.find((n) => n.id === id), standby.id);
   assert.equal(after.role, 'member');
+  // The figures beside the ring: keys moved against the ideal 1/(n+1), none to another node.
+  const pane = page.locator('.ring-pane');
+  await pane.getByText('Keys that changed owner').waitFor();
+  const text = await pane.textContent();
+  assert.match(text, /Ideal 1\/\(n\+1\)/);
+  assert.match(text, /Moved to a node other than Node \d+:\s*0/);
   await page.screenshot({ path: SCREENSHOTS + 'ring-1280x720.png' });
   assert.deepEqual(problems, []);
   await context.close();
