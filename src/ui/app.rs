@@ -34,7 +34,7 @@ pub const KEYS: &[(&str, &str)] = &[
         "run to the next notable event (election, commit, membership, violation)",
     ),
     ("[ and ]", "slower, faster"),
-    ("F", "fast-forward 10 simulated seconds"),
+    ("F", "fast-forward the chosen span (10 s unless changed)"),
     ("1 to 9", "select that node"),
     ("X", "crash the selected node"),
     ("R", "restart the selected node"),
@@ -75,7 +75,7 @@ fn key_action(m: &Model, key: &str) -> Option<Action> {
         "n" | "N" => Action::NextNotable,
         "[" => Action::Slower,
         "]" => Action::Faster,
-        "f" | "F" => Action::AdvanceBy(10_000_000),
+        "f" | "F" => Action::FastForward(m.ff_span),
         "?" => Action::ToggleHelp,
         "Escape" if m.help => Action::ToggleHelp,
         "Escape" if m.share_open => Action::ToggleShare,
@@ -230,9 +230,22 @@ fn header(m: &Model, d: &Callback<Action>) -> Html {
         let d = d.clone();
         Callback::from(move |_: MouseEvent| d.emit(Action::NextNotable))
     };
+    let ff_span = {
+        let d = d.clone();
+        Callback::from(move |e: Event| {
+            if let Some(v) = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+                .and_then(|s| s.value().parse::<u64>().ok())
+            {
+                d.emit(Action::SetFastForwardSpan(v));
+            }
+        })
+    };
     let ff = {
         let d = d.clone();
-        Callback::from(move |_: MouseEvent| d.emit(Action::AdvanceBy(10_000_000)))
+        let span = m.ff_span;
+        Callback::from(move |_: MouseEvent| d.emit(Action::FastForward(span)))
     };
     let speed = {
         let d = d.clone();
@@ -276,7 +289,17 @@ fn header(m: &Model, d: &Callback<Action>) -> Html {
                 <button type="button" id="back" onclick={back} aria-keyshortcuts="," title="Step back to the previous event (, or ←)">{ "◀" }</button>
                 <button type="button" id="step" onclick={step} aria-keyshortcuts="." title="Step to the next event (. or →)">{ "Step ▶" }</button>
                 <button type="button" id="notable" onclick={notable} aria-keyshortcuts="N" title="Run to the next notable event (N)">{ "Next notable" }</button>
-                <button type="button" id="ff" onclick={ff} title="Fast-forward 10 simulated seconds (F)">{ "+10 s" }</button>
+                <button type="button" id="ff" onclick={ff} title="Fast-forward the chosen span (F)">
+                    { match m.fast_forward {
+                        Some((a, b)) => format!("{}%", ((m.world.now() - a) * 100 / (b - a).max(1))),
+                        None => format!("+{}", format_time(m.ff_span)),
+                    } }
+                </button>
+                <select id="ff-span" aria-label="Fast-forward span" onchange={ff_span}>
+                    { for [1u64, 10, 60, 600].iter().map(|s| html! {
+                        <option value={(s * 1_000_000).to_string()} selected={m.ff_span == s * 1_000_000}>{ if *s >= 60 { format!("{} min", s / 60) } else { format!("{s} s") } }</option>
+                    }) }
+                </select>
                 <label class="speed" title="Playback speed ([ and ])">
                     <span class="sr-only">{ "Speed" }</span>
                     <input id="speed" type="range" min="-3" max="1" step="0.1" value={m.speed.log10().to_string()} oninput={speed}
@@ -485,6 +508,9 @@ pub fn app(props: &AppProps) -> Html {
                     { super::protocol_panels::protocol_pane(&m, &shell, &d) }
                 </div>
                 { side_panel(&m, &d, protocol_panel) }
+            </div>
+            <div class="sr-only" role="status" aria-live="polite" id="announce">
+                { m.world.notes().last().map(|(t, _, text)| format!("At {}: {text}", format_time(*t))).unwrap_or_default() }
             </div>
             { super::classroom::lesson_bar(&m, &d) }
             { timeline(&m, &d) }

@@ -40,7 +40,7 @@ fn link_view(l: &LinkCard, layout: &Layout, selected: bool, on_select: &Callback
             if e.key() == "Enter" || e.key() == " " {
                 e.prevent_default();
                 e.stop_propagation();
-                cb.emit(Action::Select(Selection::Link(la, lb)));
+                cb.emit(Action::CycleLink(la, lb));
             }
         })
     };
@@ -250,7 +250,13 @@ pub fn cluster_view(m: &Model, shell: &Rc<Shell>) -> Html {
             let sel = match shell.message_at(pt, 22.0) {
                 Some(id) => Selection::Message(id),
                 None => match Layout::circle(n).link_at(pt, 14.0) {
-                    Some((a, b)) => Selection::Link(NodeId::from_index(a), NodeId::from_index(b)),
+                    Some((a, b)) => {
+                        shell.dispatch(Action::CycleLink(
+                            NodeId::from_index(a),
+                            NodeId::from_index(b),
+                        ));
+                        return;
+                    }
                     None => Selection::None,
                 },
             };

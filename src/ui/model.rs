@@ -50,8 +50,16 @@ pub enum Action {
     Pause,
     /// Move to the next event.
     Step,
-    /// Advance simulated time by this many microseconds at once.
+    /// Advance simulated time by this many microseconds at once (the JS API's `advance`).
     AdvanceBy(SimTime),
+    /// Fast-forward this many microseconds in slices over the next frames, so the page stays
+    /// responsive; the picture shows the result when it is done.
+    FastForward(SimTime),
+    /// Choose how far fast-forward goes (microseconds).
+    SetFastForwardSpan(SimTime),
+    /// Click on a link: cycle it through healthy, cut both ways, cut one way (each direction),
+    /// lossy, and back to healthy.
+    CycleLink(NodeId, NodeId),
     /// Set the playback speed (simulated time per real time).
     SetSpeed(f64),
     /// Double the speed.
@@ -170,6 +178,10 @@ pub struct Model {
     pub help: bool,
     /// Nodes marked for a partition (shift-click or box select).
     pub marked: BTreeSet<NodeId>,
+    /// How far fast-forward goes, microseconds.
+    pub ff_span: SimTime,
+    /// A fast-forward in progress: (start, target) in simulated microseconds.
+    pub fast_forward: Option<(SimTime, SimTime)>,
     /// What dragging does.
     pub drag_mode: DragMode,
     /// The drag in progress.
@@ -278,6 +290,8 @@ impl Model {
             banner,
             help: false,
             marked: BTreeSet::new(),
+            ff_span: 10 * SEC,
+            fast_forward: None,
             drag_mode: DragMode::Select,
             drag: None,
             dragged: false,
@@ -323,6 +337,16 @@ impl Model {
     pub fn reduce(&mut self, action: Action) -> Change {
         match action {
             Action::Frame(ms) => {
+                if let Some((start, target)) = self.fast_forward {
+                    // About 200,000 events per frame: a few milliseconds of work.
+                    if self.world.advance_bounded(target, 200_000) {
+                        self.fast_forward = None;
+                        self.after_advance();
+                        return Change::View;
+                    }
+                    let _ = start;
+                    return Change::View;
+                }
                 if !self.playing {
                     return Change::None;
                 }
@@ -358,6 +382,57 @@ impl Model {
                 let t = self.world.now() + us;
                 self.world.advance_to(t);
                 self.after_advance();
+                Change::View
+            }
+            Action::SetFastForwardSpan(us) => {
+                self.ff_span = us.clamp(MS, MAX_FAST_FORWARD);
+                Change::View
+            }
+            Action::FastForward(us) => {
+                if us == 0 || us > MAX_FAST_FORWARD {
+                    return self.error(format!(
+                        "fast-forward takes 1 ms to {} minutes",
+                        MAX_FAST_FORWARD / (60 * SEC)
+                    ));
+                }
+                let now = self.world.now();
+                self.playing = false;
+                self.fast_forward = Some((now, now + us));
+                Change::View
+            }
+            Action::CycleLink(a, b) => {
+                use crate::sim::LinkState as L;
+                let (a, b) = if a <= b { (a, b) } else { (b, a) };
+                self.selected = Selection::Link(a, b);
+                let Some(l) = self
+                    .world
+                    .cluster()
+                    .links
+                    .into_iter()
+                    .find(|l| l.a == a && l.b == b)
+                else {
+                    return self.error(format!("there is no link between {a} and {b}"));
+                };
+                let set = |from, to, link, both| Intervention::SetLink {
+                    from,
+                    to,
+                    link,
+                    both,
+                };
+                let next = match (l.ab, l.ba) {
+                    (L::Healthy, L::Healthy) => vec![set(a, b, L::Cut, true)],
+                    (L::Cut, L::Cut) => vec![set(b, a, L::Healthy, false)],
+                    (L::Cut, L::Healthy) => {
+                        vec![set(a, b, L::Healthy, false), set(b, a, L::Cut, false)]
+                    }
+                    (L::Healthy, L::Cut) => vec![set(a, b, L::Lossy { loss: 0.3 }, true)],
+                    _ => vec![set(a, b, L::Healthy, true)],
+                };
+                for iv in next {
+                    if let Err(e) = self.intervene(iv) {
+                        return self.error(e);
+                    }
+                }
                 Change::View
             }
             Action::SetSpeed(s) => {

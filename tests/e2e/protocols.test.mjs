@@ -199,3 +199,98 @@ test('A guided lesson opens from its link and Next/Back move between steps', asy
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('Clicking a link cycles it: cut both ways, one way each, lossy, healthy again', async () => {
+  const { page, context, problems } = await openApp();
+  await page.evaluate(() => nodescape.load({ nodescape: 1, protocol: 'raft', seed: '1', nodes: 5 }));
+  const link = page.locator('g.link[data-link="1-3"]');
+  const labels = [];
+  for (let i = 0; i < 5; i++) {
+    await link.focus();
+    await page.keyboard.press('Enter');
+    labels.push(await link.getAttribute('aria-label'));
+  }
+  assert.deepEqual(labels, [
+    'Link 1 to 3, cut',
+    'Link 1 to 3, 1 to 3 cut, 3 to 1 healthy',
+    'Link 1 to 3, 1 to 3 healthy, 3 to 1 cut',
+    'Link 1 to 3, lossy 30%',
+    'Link 1 to 3, healthy',
+  ]);
+  const state = await page.evaluate(() => nodescape.state().links.find((l) => l.a === 1 && l.b === 3));
+  assert.deepEqual([state.ab, state.ba], [{ state: 'healthy' }, { state: 'healthy' }]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('Box-select marks nodes, and Isolate partitions them; a drawn line cuts the links it crosses', async () => {
+  const { page, context, problems } = await openApp();
+  await page.evaluate(() => nodescape.load({ nodescape: 1, protocol: 'raft', seed: '1', nodes: 5 }));
+  const box = await page.locator('.cluster').boundingBox();
+  const one = await page.locator('svg#cluster g.node[data-node="1"]').boundingBox();
+  // A box around node 1 only (it sits alone at the top).
+  await page.mouse.move(one.x - 20, one.y - 15);
+  await page.mouse.down();
+  await page.mouse.move(one.x + one.width + 20, one.y + one.height + 15, { steps: 6 });
+  await page.mouse.up();
+  await page.keyboard.press('i');
+  const groups = await page.evaluate(() => nodescape.state().groups);
+  assert.deepEqual(groups, [[1], [2, 3, 4, 5]]);
+  await page.keyboard.press('h');
+  // Cut mode: a vertical line through the middle crosses the links between the two sides.
+  await page.getByRole('radio', { name: 'cut links' }).click();
+  const x = box.x + box.width / 2 + 30;
+  await page.mouse.move(x, box.y + 5);
+  await page.mouse.down();
+  await page.mouse.move(x, box.y + box.height - 5, { steps: 8 });
+  await page.mouse.up();
+  const cut = await page.evaluate(() => nodescape.state().links.filter((l) => l.ab.state === 'cut' && l.ba.state === 'cut').map((l) => `${l.a}-${l.b}`));
+  assert.ok(cut.length >= 2, `links were cut: ${cut}`);
+  assert.ok(cut.includes('2-5') || cut.includes('2-4') || cut.includes('3-5'), `links across the line: ${cut}`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('A message in flight can be held, released, duplicated and dropped from the inspector', async () => {
+  const { page, context, problems } = await openApp();
+  const id = await page.evaluate(() => {
+    nodescape.load({ nodescape: 1, protocol: 'vclock', seed: '1', nodes: 4, settings: { vclock: { events_per_sec: 0 } } });
+    nodescape.intervene({ type: 'send_message', from: 1, to: 3 });
+    nodescape.advance(4);
+    return nodescape.state().messages[0].id;
+  });
+  await page.getByRole('button', { name: /^Message Chat from 1 to 3/ }).click();
+  await page.getByRole('button', { name: 'Hold' }).click();
+  await page.evaluate(() => nodescape.advance(50));
+  let msgs = await page.evaluate(() => nodescape.state().messages);
+  assert.equal(msgs.length, 1);
+  assert.ok(msgs[0].held, 'a held message waits');
+  await page.getByRole('button', { name: 'Release' }).click();
+  await page.getByRole('button', { name: 'Duplicate' }).click();
+  msgs = await page.evaluate(() => nodescape.state().messages);
+  assert.equal(msgs.length, 2, 'a copy flies beside it');
+  await page.getByRole('button', { name: 'Drop' }).click();
+  msgs = await page.evaluate(() => nodescape.state().messages);
+  assert.equal(msgs.length, 1);
+  assert.notEqual(msgs[0].id, id, 'the selected original was dropped, the copy flies on');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('Scrubbing back and acting forks history, and the page says so', async () => {
+  const { page, context } = await openApp();
+  await page.evaluate(() => {
+    nodescape.load({ nodescape: 1, protocol: 'raft', seed: '1', nodes: 5 });
+    nodescape.advance(1000);
+    nodescape.intervene({ type: 'crash', node: 2 });
+    nodescape.advance(1000);
+    nodescape.seek(500);
+  });
+  assert.match(await page.locator('.past-note').textContent(), /forks history/);
+  await page.locator('svg#cluster g.node[data-node="4"]').click();
+  await page.getByRole('button', { name: 'Crash' }).click();
+  assert.match(await page.locator('#banner').textContent(), /History forked/);
+  const sc = await page.evaluate(() => nodescape.scenario());
+  assert.deepEqual(sc.interventions.map((r) => r.do), [{ type: 'crash', node: 4 }]);
+  await context.close();
+});
