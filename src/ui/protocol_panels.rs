@@ -244,7 +244,7 @@ fn raft_pane(m: &Model) -> Html {
         .filter(|n| n.role == "leader")
         .max_by_key(|n| n.term);
     html! {
-        <section class="pane raft-pane" aria-label="Raft logs">
+        <section class="pane raft-pane" aria-label="Raft logs" tabindex="0">
             <div class="pane-head"><h2>{ "Logs" }</h2>
                 <span class="legend">{ "cell: term · command; solid = committed, dashed = not yet; ▌ commit index" }
                     if leader.is_some() { { "; leader's view of each follower: M = matchIndex, N = nextIndex" } }</span>
