@@ -292,7 +292,7 @@ fn header(m: &Model, d: &Callback<Action>) -> Html {
                 <button type="button" id="ff" onclick={ff} title="Fast-forward the chosen span (F)">
                     { match m.fast_forward {
                         Some((a, b)) => format!("{}%", ((m.world.now() - a) * 100 / (b - a).max(1))),
-                        None => format!("+{}", format_time(m.ff_span)),
+                        None => "Fast-forward".to_string(),
                     } }
                 </button>
                 <select id="ff-span" aria-label="Fast-forward span" onchange={ff_span}>
