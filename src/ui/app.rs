@@ -288,11 +288,11 @@ fn header(m: &Model, d: &Callback<Action>) -> Html {
                     aria-pressed={m.playing.to_string()}>{ if m.playing { "Pause" } else { "Play" } }</button>
                 <button type="button" id="back" onclick={back} aria-keyshortcuts="," title="Step back to the previous event (, or ←)">{ "◀" }</button>
                 <button type="button" id="step" onclick={step} aria-keyshortcuts="." title="Step to the next event (. or →)">{ "Step ▶" }</button>
-                <button type="button" id="notable" onclick={notable} aria-keyshortcuts="N" title="Run to the next notable event (N)">{ "Next notable" }</button>
-                <button type="button" id="ff" onclick={ff} title="Fast-forward the chosen span (F)">
+                <button type="button" id="notable" onclick={notable} aria-keyshortcuts="N" title="Run to the next notable event: election, commit, membership change, violation (N)" aria-label="Run to the next notable event">{ "Next ★" }</button>
+                <button type="button" id="ff" onclick={ff} title="Fast-forward the chosen span (F)" aria-label="Fast-forward">
                     { match m.fast_forward {
                         Some((a, b)) => format!("{}%", ((m.world.now() - a) * 100 / (b - a).max(1))),
-                        None => "Fast-forward".to_string(),
+                        None => "»".to_string(),
                     } }
                 </button>
                 <select id="ff-span" aria-label="Fast-forward span" onchange={ff_span}>
