@@ -294,3 +294,81 @@ test('Scrubbing back and acting forks history, and the page says so', async () =
   assert.deepEqual(sc.interventions.map((r) => r.do), [{ type: 'crash', node: 4 }]);
   await context.close();
 });
+
+test("Jepsen's presets each make the partition they name, and Heal all undoes them", async () => {
+  const { page, context, problems } = await openApp();
+  await page.evaluate(() => {
+    nodescape.load({ nodescape: 1, protocol: 'raft', seed: '1', nodes: 5 });
+    nodescape.advance(1500);
+  });
+  const leader = await page.evaluate(() => nodescape.state().nodes.find((n) => n.role === 'leader').id);
+  const faults = page.locator('section.faults');
+  const cutPairs = () => page.evaluate(() => nodescape.state().links
+    .filter((l) => l.ab.state === 'cut' && l.ba.state === 'cut').map((l) => `${l.a}-${l.b}`));
+
+  await faults.getByRole('button', { name: `Isolate node ${leader}` }).click();
+  let groups = await page.evaluate(() => nodescape.state().groups);
+  assert.ok(groups.some((g) => g.length === 1 && g[0] === leader), `the leader is alone: ${JSON.stringify(groups)}`);
+  await faults.getByRole('button', { name: 'Heal all' }).click();
+
+  await faults.getByRole('button', { name: 'Split in halves' }).click();
+  groups = await page.evaluate(() => nodescape.state().groups);
+  assert.deepEqual(groups, [[1, 2], [3, 4, 5]]);
+  await faults.getByRole('button', { name: 'Heal all' }).click();
+  assert.deepEqual(await page.evaluate(() => nodescape.state().groups), [[1, 2, 3, 4, 5]]);
+
+  // The bridge: {1,2,3} and {3,4,5}, node 3 in both.
+  await faults.getByRole('button', { name: 'Bridge' }).click();
+  assert.deepEqual((await cutPairs()).sort(), ['1-4', '1-5', '2-4', '2-5']);
+  await faults.getByRole('button', { name: 'Heal all' }).click();
+
+  // The ring of majorities: each node sees only its neighbours on the circle.
+  await faults.getByRole('button', { name: 'Ring of majorities' }).click();
+  assert.deepEqual((await cutPairs()).sort(), ['1-3', '1-4', '2-4', '2-5', '3-5']);
+  await faults.getByRole('button', { name: 'Heal all' }).click();
+  assert.deepEqual(await cutPairs(), []);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('The network sliders change the settings and record an intervention', async () => {
+  const { page, context, problems } = await openApp();
+  await page.evaluate(() => nodescape.load({ nodescape: 1, protocol: 'raft', seed: '1', nodes: 5 }));
+  await page.locator('#loss').fill('25');
+  await page.locator('#lat-max').fill('40');
+  const net = await page.evaluate(() => nodescape.state().network);
+  assert.equal(net.loss, 0.25);
+  assert.equal(net.latency_max_us, 40000);
+  assert.match(await page.locator('label[for="loss"] output').textContent(), /25%/);
+  const log = await page.evaluate(() => nodescape.scenario().interventions.map((r) => r.do.type));
+  assert.deepEqual(log, ['network', 'network']);
+  await page.getByRole('button', { name: 'Reset network' }).click();
+  assert.equal(await page.evaluate(() => nodescape.state().network.loss), 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('The same action by click and through the API gives the same trace', async () => {
+  const run = async (byClick) => {
+    const { page, context } = await openApp();
+    await page.evaluate(() => {
+      nodescape.load({ nodescape: 1, protocol: 'raft', seed: '4', nodes: 5 });
+      nodescape.advance(700);
+    });
+    if (byClick) {
+      await page.locator('svg#cluster g.node[data-node="3"]').click();
+      await page.getByRole('button', { name: 'Crash' }).click();
+      await page.locator('g.link[data-link="1-2"]').focus();
+      await page.keyboard.press('Enter');
+    } else {
+      await page.evaluate(() => {
+        nodescape.intervene({ type: 'crash', node: 3 });
+        nodescape.intervene({ type: 'set_link', from: 1, to: 2, link: { state: 'cut' }, both: true });
+      });
+    }
+    const digest = await page.evaluate(() => { nodescape.advance(1500); return nodescape.digest(); });
+    await context.close();
+    return digest;
+  };
+  assert.equal(await run(true), await run(false));
+});
