@@ -7,6 +7,34 @@ use crate::world::{FlightDot, World};
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
+/// Sizes a canvas's backing store to its box at the device's pixel ratio (only when the size
+/// changed, remembered in `size`) and returns its 2D context with the box's CSS size and the
+/// ratio: (context, width, height, device pixel ratio).
+pub fn prepare(
+    canvas: &HtmlCanvasElement,
+    size: &mut (u32, u32),
+) -> Option<(CanvasRenderingContext2d, u32, u32, f64)> {
+    let w = canvas.client_width().max(1) as u32;
+    let h = canvas.client_height().max(1) as u32;
+    let dpr = web_sys::window()
+        .map(|w| w.device_pixel_ratio())
+        .unwrap_or(1.0)
+        .clamp(1.0, 3.0);
+    let (pw, ph) = ((w as f64 * dpr) as u32, (h as f64 * dpr) as u32);
+    if *size != (pw, ph) {
+        canvas.set_width(pw);
+        canvas.set_height(ph);
+        *size = (pw, ph);
+    }
+    let ctx = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()?
+        .dyn_into::<CanvasRenderingContext2d>()
+        .ok()?;
+    Some((ctx, w, h, dpr))
+}
+
 /// Reusable buffers so a frame allocates nothing.
 #[derive(Default)]
 pub struct Painter {
@@ -40,26 +68,10 @@ impl Painter {
         reduced_motion: bool,
         reach: &[Option<bool>],
     ) {
-        let w = canvas.client_width().max(1) as u32;
-        let h = canvas.client_height().max(1) as u32;
-        let dpr = web_sys::window()
-            .map(|w| w.device_pixel_ratio())
-            .unwrap_or(1.0)
-            .clamp(1.0, 3.0);
-        let (pw, ph) = ((w as f64 * dpr) as u32, (h as f64 * dpr) as u32);
-        if self.size != (pw, ph) {
-            canvas.set_width(pw);
-            canvas.set_height(ph);
-            self.size = (pw, ph);
-        }
-        let Some(ctx) = canvas
-            .get_context("2d")
-            .ok()
-            .flatten()
-            .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
-        else {
+        let Some((ctx, w, h, dpr)) = prepare(canvas, &mut self.size) else {
             return;
         };
+        let (pw, ph) = self.size;
         let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
         ctx.clear_rect(0.0, 0.0, pw as f64, ph as f64);
         let (s, ox, oy) = fit(w as f64, h as f64);

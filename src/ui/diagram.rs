@@ -8,7 +8,6 @@ use crate::protocols::vclock::{
 };
 use crate::sim::{Sim, SimTime};
 use std::collections::BTreeSet;
-use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 const LEFT: f64 = 44.0;
@@ -74,6 +73,7 @@ pub struct DiagramPainter {
     diagram: Option<Diagram>,
     spots: Vec<(EventId, f64, f64)>,
     size: (u32, u32),
+    built_at: f64,
 }
 
 impl DiagramPainter {
@@ -86,24 +86,7 @@ impl DiagramPainter {
         end: SimTime,
         hl: &Highlight,
     ) {
-        let w = canvas.client_width().max(1) as u32;
-        let h = canvas.client_height().max(1) as u32;
-        let dpr = web_sys::window()
-            .map(|w| w.device_pixel_ratio())
-            .unwrap_or(1.0)
-            .clamp(1.0, 3.0);
-        let (pw, ph) = ((w as f64 * dpr) as u32, (h as f64 * dpr) as u32);
-        if self.size != (pw, ph) {
-            canvas.set_width(pw);
-            canvas.set_height(ph);
-            self.size = (pw, ph);
-        }
-        let Some(ctx) = canvas
-            .get_context("2d")
-            .ok()
-            .flatten()
-            .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
-        else {
+        let Some((ctx, w, h, dpr)) = super::canvas::prepare(canvas, &mut self.size) else {
             return;
         };
         let start = end.saturating_sub(span);
@@ -115,9 +98,17 @@ impl DiagramPainter {
             end / bucket,
             sim.flights().count(),
         );
-        if self.key != Some(key) {
+        // While the run moves forward (events pour in, the window follows the present), the model
+        // is rebuilt at most ten times a second: a 10,000-event window takes tens of
+        // milliseconds. Scrolling back or a new run rebuilds at once.
+        let t = super::shell::now_ms();
+        let only_grew = self
+            .key
+            .is_some_and(|k| k.0 <= key.0 && k.1 <= key.1 && k.2 <= key.2);
+        if self.key != Some(key) && !(only_grew && t - self.built_at < 100.0) {
             self.diagram = Some(diagram_of(sim, Some((start, end))));
             self.key = Some(key);
+            self.built_at = t;
         }
         let Some(d) = &self.diagram else { return };
         let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);

@@ -301,10 +301,7 @@ fn slider(
 }
 
 fn network(m: &Model, d: &Callback<Action>) -> Html {
-    let cfg = match m.world.state_json().get("network") {
-        Some(v) => serde_json::from_value::<NetConfig>(v.clone()).unwrap_or_default(),
-        None => NetConfig::default(),
-    };
+    let cfg = m.world.net_config();
     let with = |f: fn(&mut NetConfig, f64)| {
         let d = d.clone();
         let cfg = cfg.clone();

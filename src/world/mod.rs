@@ -405,6 +405,11 @@ impl World {
         })
     }
 
+    /// The network's current settings.
+    pub fn net_config(&self) -> crate::sim::NetConfig {
+        each!(self, s => s.sim().network().config.clone())
+    }
+
     /// Safety violations so far.
     pub fn violations(&self) -> Vec<Violation> {
         each!(self, s => s.sim().violations().to_vec())
