@@ -214,63 +214,20 @@ fn header(m: &Model, d: &Callback<Action>) -> Html {
             </button>
         }
     });
-    let play = {
-        let d = d.clone();
-        Callback::from(move |_: MouseEvent| d.emit(Action::TogglePlay))
-    };
-    let step = {
-        let d = d.clone();
-        Callback::from(move |_: MouseEvent| d.emit(Action::Step))
-    };
-    let back = {
-        let d = d.clone();
-        Callback::from(move |_: MouseEvent| d.emit(Action::StepBack))
-    };
-    let notable = {
-        let d = d.clone();
-        Callback::from(move |_: MouseEvent| d.emit(Action::NextNotable))
-    };
-    let ff_span = {
-        let d = d.clone();
-        Callback::from(move |e: Event| {
-            if let Some(v) = e
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
-                .and_then(|s| s.value().parse::<u64>().ok())
-            {
-                d.emit(Action::SetFastForwardSpan(v));
-            }
-        })
-    };
+    let play = super::click(d, Action::TogglePlay);
+    let step = super::click(d, Action::Step);
+    let back = super::click(d, Action::StepBack);
+    let notable = super::click(d, Action::NextNotable);
+    let ff_span = super::on_value::<u64, Event>(d, Action::SetFastForwardSpan);
     let ff = {
         let d = d.clone();
         let span = m.ff_span;
         Callback::from(move |_: MouseEvent| d.emit(Action::FastForward(span)))
     };
-    let speed = {
-        let d = d.clone();
-        Callback::from(move |e: InputEvent| {
-            if let Some(v) = e
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-                .and_then(|i| i.value().parse::<f64>().ok())
-            {
-                d.emit(Action::SetSpeed(10f64.powf(v)));
-            }
-        })
-    };
-    let help = {
-        let d = d.clone();
-        Callback::from(move |_: MouseEvent| d.emit(Action::ToggleHelp))
-    };
-    let lessons = {
-        let d = d.clone();
-        Callback::from(move |_: MouseEvent| d.emit(Action::ToggleLessons))
-    };
-    let share = {
-        let d = d.clone();
-        Callback::from(move |_: MouseEvent| d.emit(Action::ToggleShare))
-    };
+    let speed = super::on_value::<f64, InputEvent>(d, |v| Action::SetSpeed(10f64.powf(v)));
+    let help = super::click(d, Action::ToggleHelp);
+    let lessons = super::click(d, Action::ToggleLessons);
+    let share = super::click(d, Action::ToggleShare);
     let present = {
         let d = d.clone();
         let on = !m.presenter;
@@ -337,22 +294,8 @@ pub fn run_section(m: &Model, d: &Callback<Action>) -> Html {
             d.emit(Action::NewSeed((js_sys::Math::random() * 1e15) as u64))
         })
     };
-    let reset = {
-        let d = d.clone();
-        Callback::from(move |_: MouseEvent| d.emit(Action::Reset))
-    };
-    let nodes = {
-        let d = d.clone();
-        Callback::from(move |e: Event| {
-            if let Some(v) = e
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
-                .and_then(|s| s.value().parse::<u32>().ok())
-            {
-                d.emit(Action::SetNodes(v));
-            }
-        })
-    };
+    let reset = super::click(d, Action::Reset);
+    let nodes = super::on_value::<u32, Event>(d, Action::SetNodes);
     let n = m.world.n();
     html! {
         <section class="run-section" aria-label="Run">
@@ -374,22 +317,8 @@ pub fn run_section(m: &Model, d: &Callback<Action>) -> Html {
 fn timeline(m: &Model, d: &Callback<Action>) -> Html {
     let horizon = m.world.horizon().max(1);
     let now = m.world.now();
-    let seek = {
-        let d = d.clone();
-        Callback::from(move |e: InputEvent| {
-            if let Some(v) = e
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-                .and_then(|i| i.value().parse::<f64>().ok())
-            {
-                d.emit(Action::Seek(v.max(0.0) as u64));
-            }
-        })
-    };
-    let live = {
-        let d = d.clone();
-        Callback::from(move |_: MouseEvent| d.emit(Action::GoLive))
-    };
+    let seek = super::on_value::<f64, InputEvent>(d, |v| Action::Seek(v.max(0.0) as u64));
+    let live = super::click(d, Action::GoLive);
     let markers = m.world.log().iter().map(|r| {
         let x = r.at as f64 / horizon as f64 * 100.0;
         html! { <span class="marker iv" style={format!("left:{x:.2}%")} title={format!("{} {}", format_time(r.at), r.action.describe())}></span> }
@@ -420,10 +349,7 @@ fn timeline(m: &Model, d: &Callback<Action>) -> Html {
 }
 
 fn help_overlay(d: &Callback<Action>) -> Html {
-    let close = {
-        let d = d.clone();
-        Callback::from(move |_: MouseEvent| d.emit(Action::ToggleHelp))
-    };
+    let close = super::click(d, Action::ToggleHelp);
     html! {
         <div class="overlay" role="dialog" aria-modal="true" aria-label="Keyboard shortcuts">
             <div class="card">
@@ -441,10 +367,7 @@ fn banner(m: &Model, d: &Callback<Action>) -> Html {
     let Some(b) = &m.banner else {
         return html! {};
     };
-    let dismiss = {
-        let d = d.clone();
-        Callback::from(move |_: MouseEvent| d.emit(Action::Dismiss))
-    };
+    let dismiss = super::click(d, Action::Dismiss);
     html! {
         <div id="banner" class={classes!("banner", b.error.then_some("error"))} role={if b.error { "alert" } else { "status" }}>
             <span>{ b.text.clone() }</span>

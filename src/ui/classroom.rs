@@ -2,6 +2,7 @@
 //! the lesson menu, the share dialog (link, QR code, files), and presenter mode.
 
 use super::api::share_url;
+use super::click;
 use super::download::download;
 use super::model::{Action, Model};
 use super::shell::Shell;
@@ -10,14 +11,6 @@ use crate::world::Scenario;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
-
-fn click(d: &Callback<Action>, a: Action) -> Callback<MouseEvent> {
-    let d = d.clone();
-    Callback::from(move |e: MouseEvent| {
-        e.stop_propagation();
-        d.emit(a.clone());
-    })
-}
 
 /// The caption bar of a lesson.
 pub fn lesson_bar(m: &Model, d: &Callback<Action>) -> Html {

@@ -101,6 +101,42 @@ pub fn event_element(e: &web_sys::Event, selector: &str) -> Option<web_sys::Elem
         .flatten()
 }
 
+/// A click handler that dispatches `action`.
+pub fn click(
+    d: &yew::Callback<model::Action>,
+    action: model::Action,
+) -> yew::Callback<yew::MouseEvent> {
+    let d = d.clone();
+    yew::Callback::from(move |e: yew::MouseEvent| {
+        e.stop_propagation();
+        d.emit(action.clone());
+    })
+}
+
+/// The value of the input or select element an event came from.
+pub fn target_value(e: &web_sys::Event) -> Option<String> {
+    use wasm_bindgen::JsCast;
+    let t = e.target()?;
+    if let Some(i) = t.dyn_ref::<web_sys::HtmlInputElement>() {
+        return Some(i.value());
+    }
+    t.dyn_ref::<web_sys::HtmlSelectElement>().map(|s| s.value())
+}
+
+/// A change handler that parses the element's value and dispatches `make(value)`; values
+/// that do not parse are ignored (the controls only offer valid ones).
+pub fn on_value<T: std::str::FromStr, E: AsRef<web_sys::Event> + 'static>(
+    d: &yew::Callback<model::Action>,
+    make: impl Fn(T) -> model::Action + 'static,
+) -> yew::Callback<E> {
+    let d = d.clone();
+    yew::Callback::from(move |e: E| {
+        if let Some(v) = target_value(e.as_ref()).and_then(|v| v.trim().parse::<T>().ok()) {
+            d.emit(make(v));
+        }
+    })
+}
+
 /// Registers the service worker that keeps the site available offline (`static/sw.js`).
 fn register_service_worker() {
     let Some(w) = web_sys::window() else { return };

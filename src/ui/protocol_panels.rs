@@ -2,6 +2,7 @@
 //! clocks), the logs and safety badges (Raft), and the ring (hash ring). Each protocol has a
 //! pane under the cluster picture and a section in the side panel.
 
+use super::click as cb;
 use super::download::download;
 use super::model::{Action, Model};
 use super::shell::Shell;
@@ -38,14 +39,6 @@ pub fn text_on(hex: &str) -> &'static str {
     } else {
         "#fff"
     }
-}
-
-fn cb(d: &Callback<Action>, a: Action) -> Callback<MouseEvent> {
-    let d = d.clone();
-    Callback::from(move |e: MouseEvent| {
-        e.stop_propagation();
-        d.emit(a.clone());
-    })
 }
 
 fn settings_change(

@@ -21,6 +21,16 @@ after(async () => {
   await site?.close();
 });
 
+/** Waits (Yew renders on its own schedule) until the element's text matches `re`. */
+async function waitText(page, selector, re) {
+  await page.waitForFunction(
+    ([sel, src]) => new RegExp(src).test(document.querySelector(sel)?.textContent ?? ''),
+    [selector, re.source],
+    { timeout: 5000 },
+  );
+  assert.match(await page.locator(selector).first().textContent(), re);
+}
+
 async function openApp(query = '', viewport) {
   const opened = await openPage(browser, viewport);
   await opened.page.goto(site.url + query);
@@ -189,7 +199,7 @@ test('A guided lesson opens from its link and Next/Back move between steps', asy
   assert.match(await bar.textContent(), /step 1 of/);
   const t0 = await page.evaluate(() => nodescape.now());
   await page.keyboard.press('PageDown');
-  assert.match(await bar.textContent(), /step 2 of/);
+  await waitText(page, '.lesson-bar', /step 2 of/);
   const t1 = await page.evaluate(() => nodescape.now());
   assert.ok(t1 > t0, 'the next step is later in the run');
   await page.keyboard.press('PageUp');
@@ -205,10 +215,17 @@ test('Clicking a link cycles it: cut both ways, one way each, lossy, healthy aga
   await page.evaluate(() => nodescape.load({ nodescape: 1, protocol: 'raft', seed: '1', nodes: 5 }));
   const link = page.locator('g.link[data-link="1-3"]');
   const labels = [];
+  let previous = await link.getAttribute('aria-label');
   for (let i = 0; i < 5; i++) {
     await link.focus();
     await page.keyboard.press('Enter');
-    labels.push(await link.getAttribute('aria-label'));
+    // Yew renders on its own schedule: wait for the label to change.
+    await page.waitForFunction(
+      (prev) => document.querySelector('g.link[data-link="1-3"]').getAttribute('aria-label') !== prev,
+      previous,
+    );
+    previous = await link.getAttribute('aria-label');
+    labels.push(previous);
   }
   assert.deepEqual(labels, [
     'Link 1 to 3, cut',
@@ -286,10 +303,10 @@ test('Scrubbing back and acting forks history, and the page says so', async () =
     nodescape.advance(1000);
     nodescape.seek(500);
   });
-  assert.match(await page.locator('.past-note').textContent(), /forks history/);
+  await waitText(page, '.past-note', /forks history/);
   await page.locator('svg#cluster g.node[data-node="4"]').click();
   await page.getByRole('button', { name: 'Crash' }).click();
-  assert.match(await page.locator('#banner').textContent(), /History forked/);
+  await waitText(page, '#banner', /History forked/);
   const sc = await page.evaluate(() => nodescape.scenario());
   assert.deepEqual(sc.interventions.map((r) => r.do), [{ type: 'crash', node: 4 }]);
   await context.close();
@@ -339,7 +356,7 @@ test('The network sliders change the settings and record an intervention', async
   const net = await page.evaluate(() => nodescape.state().network);
   assert.equal(net.loss, 0.25);
   assert.equal(net.latency_max_us, 40000);
-  assert.match(await page.locator('label[for="loss"] output').textContent(), /25%/);
+  await waitText(page, 'label[for="loss"] output', /25%/);
   const log = await page.evaluate(() => nodescape.scenario().interventions.map((r) => r.do.type));
   assert.deepEqual(log, ['network', 'network']);
   await page.getByRole('button', { name: 'Reset network' }).click();
