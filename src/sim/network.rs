@@ -78,8 +78,11 @@ impl NetConfig {
 }
 
 /// The state of one direction of a link.
+///
+/// Read through a flat record, like [`Intervention`](super::Intervention), to keep serde's
+/// buffering of internally tagged enums out of the wasm.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "state", rename_all = "snake_case", try_from = "LinkWire")]
 pub enum LinkState {
     /// Messages pass (subject to the network's settings).
     Healthy,
@@ -90,6 +93,37 @@ pub enum LinkState {
         /// Probability of loss on this link, 0 to 1.
         loss: f64,
     },
+}
+
+/// The states, as written in `"state"`.
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum LinkKind {
+    Healthy,
+    Cut,
+    Lossy,
+}
+
+/// The JSON form of a [`LinkState`]: `{"state": "lossy", "loss": 0.3}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinkWire {
+    state: LinkKind,
+    loss: Option<f64>,
+}
+
+impl TryFrom<LinkWire> for LinkState {
+    type Error = &'static str;
+
+    fn try_from(w: LinkWire) -> Result<Self, &'static str> {
+        match (w.state, w.loss) {
+            (LinkKind::Healthy, None) => Ok(LinkState::Healthy),
+            (LinkKind::Cut, None) => Ok(LinkState::Cut),
+            (LinkKind::Lossy, Some(loss)) => Ok(LinkState::Lossy { loss }),
+            (LinkKind::Lossy, None) => Err("missing field `loss` in a lossy link state"),
+            (_, Some(_)) => Err("unknown field `loss`: only a lossy link state has a loss"),
+        }
+    }
 }
 
 impl LinkState {

@@ -14,6 +14,7 @@ use crate::protocols::ring::figures::BalanceRow;
 use crate::protocols::ring::view::{KeyLookup, KeyState, NodeLoad, RingView};
 use crate::sim::NodeId;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters_canvas::CanvasBackend;
 use std::f64::consts::TAU;
 use wasm_bindgen::JsCast;
@@ -390,94 +391,222 @@ fn draw_lookup(
     ctx.stroke();
 }
 
+/// A chart's frame on plotters: white ground, the y grid and labels by plotters' mesh, a label
+/// under each column, and the axis descriptions. Both charts share this one coordinate type
+/// (`f64` by `f64`, column `i` centred on `x = i`) and draw their marks in pixels through
+/// [`Frame::at`], so plotters' generic chart code is instantiated once (issue 2's size budget).
+struct Frame {
+    root: DrawingArea<CanvasBackend, plotters::coord::Shift>,
+    chart:
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    font: TextStyle<'static>,
+    dpr: f64,
+}
+
+impl Frame {
+    /// Lays out the frame on `canvas` for `columns` and a y axis from 0 to `ymax`.
+    fn new(
+        canvas: &HtmlCanvasElement,
+        columns: &[String],
+        ymax: f64,
+        descs: (&str, &str),
+        y_label: &dyn Fn(&f64) -> String,
+    ) -> Option<Frame> {
+        let (_, _, dpr) = fit_canvas(canvas)?;
+        let backend = CanvasBackend::with_canvas_object(canvas.clone())?;
+        let px = |v: f64| (v * dpr).round() as i32;
+        let root = backend.into_drawing_area();
+        root.fill(&WHITE).ok()?;
+        let n = columns.len().max(1);
+        let font: TextStyle<'static> = ("sans-serif", px(14.0)).into_font().color(&rgb(INK));
+        // Integer x values are column centres; with at most `n` labels plotters picks step 1.
+        let x_label = |x: &f64| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 {
+                columns.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        };
+        let mut chart = ChartBuilder::on(&root)
+            .margin(px(8.0))
+            .x_label_area_size(px(44.0))
+            .y_label_area_size(px(52.0))
+            .build_cartesian_2d(-0.5..n as f64 - 0.5, 0.0..ymax)
+            .ok()?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .light_line_style(rgb("#eef0f3"))
+            .bold_line_style(rgb("#d5d9e0"))
+            .x_labels(n)
+            .y_labels(5)
+            .x_label_formatter(&x_label)
+            .y_label_formatter(y_label)
+            .x_desc(descs.0)
+            .y_desc(descs.1)
+            .label_style(font.clone())
+            .axis_desc_style(font.clone())
+            .draw()
+            .ok()?;
+        let chart = chart.as_coord_spec().clone();
+        Some(Frame {
+            root,
+            chart,
+            font,
+            dpr,
+        })
+    }
+
+    /// CSS pixels to canvas pixels.
+    fn px(&self, v: f64) -> i32 {
+        (v * self.dpr).round() as i32
+    }
+
+    /// The canvas pixel of a chart point.
+    fn at(&self, x: f64, y: f64) -> (i32, i32) {
+        self.chart.translate(&(x, y))
+    }
+
+    /// A polyline through chart points, solid or dashed (`dash` CSS pixels on, then off).
+    fn line(&self, points: &[(f64, f64)], colour: RGBColor, width: f64, dash: Option<f64>) {
+        let style = colour.stroke_width(self.px(width).max(1) as u32);
+        let pixels: Vec<(i32, i32)> = points.iter().map(|&(x, y)| self.at(x, y)).collect();
+        let Some(dash) = dash else {
+            let _ = self.root.draw(&PathElement::new(pixels, style));
+            return;
+        };
+        // Walk the polyline in pixels, alternating `dash` on and `dash * 0.7` off.
+        let (on, off) = (dash * self.dpr, dash * 0.7 * self.dpr);
+        let mut drawing = true;
+        let mut left = on;
+        for w in pixels.windows(2) {
+            let (a, b) = (
+                (w[0].0 as f64, w[0].1 as f64),
+                (w[1].0 as f64, w[1].1 as f64),
+            );
+            let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
+            let mut t = 0.0;
+            while t < len {
+                let step = left.min(len - t);
+                if drawing {
+                    let p = |d: f64| {
+                        let f = d / len;
+                        (
+                            (a.0 + (b.0 - a.0) * f) as i32,
+                            (a.1 + (b.1 - a.1) * f) as i32,
+                        )
+                    };
+                    let _ = self
+                        .root
+                        .draw(&PathElement::new(vec![p(t), p(t + step)], style));
+                }
+                t += step;
+                left -= step;
+                if left <= 0.0 {
+                    drawing = !drawing;
+                    left = if drawing { on } else { off };
+                }
+            }
+        }
+    }
+
+    /// A filled box between two chart points.
+    fn bar(&self, from: (f64, f64), to: (f64, f64), colour: RGBColor, alpha: f64) {
+        let style = colour.mix(alpha).filled();
+        let _ = self.root.draw(&Rectangle::new(
+            [self.at(from.0, from.1), self.at(to.0, to.1)],
+            style,
+        ));
+    }
+
+    /// A legend in the top right corner: one line sample (dashed or not) and text per entry.
+    fn legend(&self, entries: &[(&str, RGBColor, bool)]) {
+        let (w, _) = self.root.dim_in_pixel();
+        let (row, pad) = (self.px(20.0), self.px(8.0));
+        let text_w = entries
+            .iter()
+            .map(|(t, _, _)| t.chars().count() as i32)
+            .max()
+            .unwrap_or(0)
+            * self.px(7.5);
+        let (x1, y0) = (w as i32 - self.px(16.0), self.px(16.0));
+        let x0 = x1 - text_w - self.px(40.0) - 2 * pad;
+        let y1 = y0 + row * entries.len() as i32 + pad;
+        let _ = self.root.draw(&Rectangle::new(
+            [(x0, y0), (x1, y1)],
+            WHITE.mix(0.9).filled(),
+        ));
+        let _ = self
+            .root
+            .draw(&Rectangle::new([(x0, y0), (x1, y1)], rgb("#d5d9e0")));
+        for (k, (text, colour, dashed)) in entries.iter().enumerate() {
+            let y = y0 + pad + row * k as i32 + row / 2 - self.px(4.0);
+            let style = colour.stroke_width(self.px(3.0) as u32);
+            let left = x0 + pad;
+            if *dashed {
+                for d in 0..3 {
+                    let a = left + d * self.px(10.0);
+                    let _ = self.root.draw(&PathElement::new(
+                        vec![(a, y), (a + self.px(6.0), y)],
+                        style,
+                    ));
+                }
+            } else {
+                let _ = self.root.draw(&PathElement::new(
+                    vec![(left, y), (left + self.px(28.0), y)],
+                    style,
+                ));
+            }
+            let pos = Pos::new(HPos::Left, VPos::Center);
+            let _ = self.root.draw(&Text::new(
+                text.to_string(),
+                (left + self.px(36.0), y),
+                self.font.pos(pos),
+            ));
+        }
+    }
+}
+
 /// Draws keys stored per node as bars (node colours; faint when the node is down or not a
 /// member), each node's target once rebalanced as a black tick, and the live members' mean
 /// as a dashed line.
 pub fn draw_load_chart(canvas: &HtmlCanvasElement, loads: &[NodeLoad], mean: f64) {
-    let Some((_, _, dpr)) = fit_canvas(canvas) else {
-        return;
-    };
-    let Some(backend) = CanvasBackend::with_canvas_object(canvas.clone()) else {
-        return;
-    };
-    let px = |v: f64| (v * dpr).round() as i32;
-    let root = backend.into_drawing_area();
-    let _ = root.fill(&WHITE);
-    let n = loads.len().max(1) as u32;
     let top = loads
         .iter()
         .map(|l| l.held.max(l.target))
         .max()
         .unwrap_or(0)
         .max(1);
-    let ymax = (top as f64 * 1.15).ceil() as u32;
-    let Ok(mut chart) = ChartBuilder::on(&root)
-        .margin(px(8.0))
-        .x_label_area_size(px(44.0))
-        .y_label_area_size(px(52.0))
-        .build_cartesian_2d((0u32..n - 1).into_segmented(), 0u32..ymax)
-    else {
+    let ymax = (top as f64 * 1.15).ceil();
+    let columns: Vec<String> = loads.iter().map(|l| format!("N{}", l.node)).collect();
+    let y_label = |y: &f64| format!("{y:.0}");
+    let Some(f) = Frame::new(canvas, &columns, ymax, ("node", "keys stored"), &y_label) else {
         return;
     };
-    let font = ("sans-serif", px(14.0)).into_font().color(&rgb(INK));
-    let x_label = |v: &SegmentValue<u32>| match v {
-        SegmentValue::CenterOf(i) => loads
-            .get(*i as usize)
-            .map(|l| format!("N{}", l.node))
-            .unwrap_or_default(),
-        _ => String::new(),
+    // Bars leave 7 CSS pixels free on each side of their column.
+    let gap = {
+        let (a, b) = (f.at(0.0, 0.0).0, f.at(1.0, 0.0).0);
+        7.0 * f.dpr / ((b - a).max(1) as f64)
     };
-    let _ = chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .light_line_style(rgb("#eef0f3"))
-        .bold_line_style(rgb("#d5d9e0"))
-        .x_labels(n as usize)
-        .y_labels(5)
-        .x_label_formatter(&x_label)
-        .x_desc("node")
-        .y_desc("keys stored")
-        .label_style(font.clone())
-        .axis_desc_style(font.clone())
-        .draw();
-    let _ = chart.draw_series(loads.iter().enumerate().map(|(i, l)| {
-        let c = rgb(node_colour(l.node));
-        let style = if l.up && l.member {
-            c.filled()
-        } else {
-            c.mix(0.3).filled()
-        };
-        let i = i as u32;
-        let mut bar = Rectangle::new(
-            [
-                (SegmentValue::Exact(i), 0),
-                (SegmentValue::Exact(i + 1), l.held),
-            ],
-            style,
+    for (i, l) in loads.iter().enumerate() {
+        let x = i as f64;
+        let alpha = if l.up && l.member { 1.0 } else { 0.3 };
+        f.bar(
+            (x - 0.5 + gap, 0.0),
+            (x + 0.5 - gap, l.held as f64),
+            rgb(node_colour(l.node)),
+            alpha,
         );
-        bar.set_margin(0, 0, px(7.0) as u32, px(7.0) as u32);
-        bar
-    }));
-    let _ = chart.draw_series(loads.iter().enumerate().map(|(i, l)| {
-        let i = i as u32;
-        PathElement::new(
-            vec![
-                (SegmentValue::Exact(i), l.target),
-                (SegmentValue::Exact(i + 1), l.target),
-            ],
-            BLACK.stroke_width(px(3.0) as u32),
-        )
-    }));
-    if mean > 0.0 {
-        let m = mean.round() as u32;
-        let _ = chart.draw_series(DashedLineSeries::new(
-            vec![(SegmentValue::Exact(0), m), (SegmentValue::Last, m)],
-            px(8.0) as u32,
-            px(6.0) as u32,
-            rgb("#5b6472").stroke_width(px(2.0) as u32),
-        ));
+        let t = l.target as f64;
+        f.line(&[(x - 0.5, t), (x + 0.5, t)], BLACK, 3.0, None);
     }
-    let _ = root.present();
+    if mean > 0.0 {
+        let m = mean.round();
+        let last = loads.len().max(1) as f64 - 0.5;
+        f.line(&[(-0.5, m), (last, m)], rgb("#5b6472"), 2.0, Some(8.0));
+    }
+    let _ = f.root.present();
 }
 
 /// Draws the coefficient of variation against tokens per node: measured on the run's keys,
@@ -486,99 +615,40 @@ pub fn draw_cv_chart(canvas: &HtmlCanvasElement, rows: &[BalanceRow], current_to
     if rows.is_empty() {
         return;
     }
-    let Some((_, _, dpr)) = fit_canvas(canvas) else {
-        return;
-    };
-    let Some(backend) = CanvasBackend::with_canvas_object(canvas.clone()) else {
-        return;
-    };
-    let px = |v: f64| (v * dpr).round() as i32;
-    let root = backend.into_drawing_area();
-    let _ = root.fill(&WHITE);
-    let n = rows.len() as u32;
     let ymax = rows
         .iter()
         .map(|r| r.keys.cv.max(r.expected_cv))
         .fold(0.0, f64::max)
         .max(0.05)
         * 1.15;
-    let Ok(mut chart) = ChartBuilder::on(&root)
-        .margin(px(8.0))
-        .x_label_area_size(px(44.0))
-        .y_label_area_size(px(52.0))
-        .build_cartesian_2d((0u32..n - 1).into_segmented(), 0f64..ymax)
-    else {
+    let columns: Vec<String> = rows.iter().map(|r| r.tokens.to_string()).collect();
+    let y_label = |y: &f64| format!("{y:.2}");
+    let descs = ("tokens per node", "coefficient of variation");
+    let Some(f) = Frame::new(canvas, &columns, ymax, descs, &y_label) else {
         return;
     };
-    let font = ("sans-serif", px(14.0)).into_font().color(&rgb(INK));
-    let x_label = |v: &SegmentValue<u32>| match v {
-        SegmentValue::CenterOf(i) => rows
-            .get(*i as usize)
-            .map(|r| r.tokens.to_string())
-            .unwrap_or_default(),
-        _ => String::new(),
-    };
-    let y_label = |y: &f64| format!("{y:.2}");
-    let _ = chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .light_line_style(rgb("#eef0f3"))
-        .bold_line_style(rgb("#d5d9e0"))
-        .x_labels(n as usize)
-        .y_labels(5)
-        .x_label_formatter(&x_label)
-        .y_label_formatter(&y_label)
-        .x_desc("tokens per node")
-        .y_desc("coefficient of variation")
-        .label_style(font.clone())
-        .axis_desc_style(font.clone())
-        .draw();
     if let Some(i) = rows.iter().position(|r| r.tokens == current_tokens) {
-        let i = i as u32;
-        let _ = chart.draw_series(std::iter::once(Rectangle::new(
-            [
-                (SegmentValue::Exact(i), 0.0),
-                (SegmentValue::Exact(i + 1), ymax),
-            ],
-            rgb("#fff4d6").filled(),
-        )));
+        let x = i as f64;
+        f.bar((x - 0.5, 0.0), (x + 0.5, ymax), rgb("#fff4d6"), 1.0);
     }
-    let point = |i: usize, y: f64| (SegmentValue::CenterOf(i as u32), y);
     let theory = rgb(INK);
     let measured = rgb(NODE_COLOURS[0]);
-    let width = px(3.0) as u32;
-    if let Ok(s) = chart.draw_series(DashedLineSeries::new(
-        rows.iter()
-            .enumerate()
-            .map(|(i, r)| point(i, r.expected_cv))
-            .collect::<Vec<_>>(),
-        px(9.0) as u32,
-        px(6.0) as u32,
-        theory.stroke_width(width),
-    )) {
-        s.label("theory sqrt((n-1)/(n·v+1))").legend(move |(x, y)| {
-            PathElement::new(vec![(x, y), (x + 24, y)], theory.stroke_width(3))
-        });
+    let expected: Vec<(f64, f64)> = (rows.iter().enumerate())
+        .map(|(i, r)| (i as f64, r.expected_cv))
+        .collect();
+    f.line(&expected, theory, 3.0, Some(9.0));
+    let points: Vec<(f64, f64)> = (rows.iter().enumerate())
+        .map(|(i, r)| (i as f64, r.keys.cv))
+        .collect();
+    f.line(&points, measured, 3.0, None);
+    for &(x, y) in &points {
+        let _ = f
+            .root
+            .draw(&Circle::new(f.at(x, y), f.px(5.0), measured.filled()));
     }
-    if let Ok(s) = chart.draw_series(LineSeries::new(
-        rows.iter().enumerate().map(|(i, r)| point(i, r.keys.cv)),
-        measured.stroke_width(width),
-    )) {
-        s.label("measured on these keys").legend(move |(x, y)| {
-            PathElement::new(vec![(x, y), (x + 24, y)], measured.stroke_width(3))
-        });
-    }
-    let _ = chart.draw_series(
-        rows.iter()
-            .enumerate()
-            .map(|(i, r)| Circle::new(point(i, r.keys.cv), px(5.0), measured.filled())),
-    );
-    let _ = chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(font)
-        .background_style(WHITE.mix(0.9))
-        .border_style(rgb("#d5d9e0"))
-        .draw();
-    let _ = root.present();
+    f.legend(&[
+        ("theory sqrt((n-1)/(n·v+1))", theory, true),
+        ("measured on these keys", measured, false),
+    ]);
+    let _ = f.root.present();
 }

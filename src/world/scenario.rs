@@ -185,7 +185,9 @@ impl Scenario {
             }
             _ => {}
         }
-        let sc: Scenario = serde_json::from_value(probe)
+        // From the text again, not from `probe`: every type then has one deserializer, the
+        // text's, instead of a second copy for `Value` (a smaller wasm, issue 2).
+        let sc: Scenario = serde_json::from_str(text)
             .map_err(|e| err(format!("the scenario has a problem: {e}")))?;
         sc.validate()?;
         Ok(sc)
