@@ -224,7 +224,9 @@ fn header(m: &Model, d: &Callback<Action>) -> Html {
         let span = m.ff_span;
         Callback::from(move |_: MouseEvent| d.emit(Action::FastForward(span)))
     };
-    let speed = super::on_value::<f64, InputEvent>(d, |v| Action::SetSpeed(10f64.powf(v)));
+    let speed = super::on_value::<f64, InputEvent>(d, |v| {
+        Action::SetSpeed(super::geometry::math::pow(10.0, v))
+    });
     let help = super::click(d, Action::ToggleHelp);
     let lessons = super::click(d, Action::ToggleLessons);
     let share = super::click(d, Action::ToggleShare);

@@ -1,6 +1,7 @@
 //! The cluster picture: links (bottom SVG), messages and timer arcs (canvas, drawn every frame
 //! by the painter), nodes (top SVG). Nodes and links are focusable and labelled in words.
 
+use super::geometry::math;
 use super::geometry::{to_view, Layout, VIEW_H, VIEW_W};
 use super::model::{Action, Model, Selection};
 use super::shell::Shell;
@@ -83,7 +84,11 @@ fn node_shape(role: &str, r: f64) -> Html {
             let pts: Vec<String> = (0..6)
                 .map(|k| {
                     let a = std::f64::consts::FRAC_PI_6 + k as f64 * std::f64::consts::FRAC_PI_3;
-                    format!("{:.1},{:.1}", r * 1.12 * a.cos(), r * 1.12 * a.sin())
+                    format!(
+                        "{:.1},{:.1}",
+                        r * 1.12 * math::cos(a),
+                        r * 1.12 * math::sin(a)
+                    )
                 })
                 .collect();
             html! { <polygon class="shape" points={pts.join(" ")} /> }

@@ -3,6 +3,7 @@
 //! drawn to the present. It is rebuilt only when the trace grows or the window moves, and it
 //! hit-tests clicks in Rust from the positions it drew.
 
+use super::geometry::math;
 use crate::protocols::vclock::{
     diagram_of, ArrowEnd, CausalSets, Diagram, EventId, EventType, Vclock,
 };
@@ -273,13 +274,13 @@ impl DiagramPainter {
 }
 
 fn arrow_head(ctx: &CanvasRenderingContext2d, x1: f64, y1: f64, x2: f64, y2: f64) {
-    let a = (y2 - y1).atan2(x2 - x1);
+    let a = math::atan2(y2 - y1, x2 - x1);
     let s = 7.0;
     ctx.begin_path();
     ctx.move_to(x2, y2);
-    ctx.line_to(x2 - s * (a - 0.4).cos(), y2 - s * (a - 0.4).sin());
+    ctx.line_to(x2 - s * math::cos(a - 0.4), y2 - s * math::sin(a - 0.4));
     ctx.move_to(x2, y2);
-    ctx.line_to(x2 - s * (a + 0.4).cos(), y2 - s * (a + 0.4).sin());
+    ctx.line_to(x2 - s * math::cos(a + 0.4), y2 - s * math::sin(a + 0.4));
     ctx.stroke();
 }
 

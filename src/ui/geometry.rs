@@ -1,6 +1,48 @@
 //! Where things are in the cluster picture: node positions on a circle inside a fixed viewBox,
 //! points along links, the viewBox-to-pixel mapping of the canvas, and hit tests. Pure maths.
 
+/// Trigonometry and powers for the drawing code. In the browser they are the page's own
+/// `Math` functions: Rust's software versions (libm) would add about 15 KB to the wasm for
+/// nothing (issue 2's size budget). Natively (tests) they are `f64`'s methods.
+pub mod math {
+    #[cfg(target_arch = "wasm32")]
+    use js_sys::Math;
+
+    /// Sine of `a` radians.
+    pub fn sin(a: f64) -> f64 {
+        #[cfg(target_arch = "wasm32")]
+        return Math::sin(a);
+        #[cfg(not(target_arch = "wasm32"))]
+        a.sin()
+    }
+
+    /// Cosine of `a` radians.
+    pub fn cos(a: f64) -> f64 {
+        #[cfg(target_arch = "wasm32")]
+        return Math::cos(a);
+        #[cfg(not(target_arch = "wasm32"))]
+        a.cos()
+    }
+
+    /// The angle of the vector `(x, y)` from the x axis.
+    pub fn atan2(y: f64, x: f64) -> f64 {
+        #[cfg(target_arch = "wasm32")]
+        return Math::atan2(y, x);
+        #[cfg(not(target_arch = "wasm32"))]
+        y.atan2(x)
+    }
+
+    /// `base` to the power `e`.
+    pub fn pow(base: f64, e: f64) -> f64 {
+        #[cfg(target_arch = "wasm32")]
+        return Math::pow(base, e);
+        #[cfg(not(target_arch = "wasm32"))]
+        base.powf(e)
+    }
+}
+
+use math::{cos, sin};
+
 /// Width of the picture's viewBox.
 pub const VIEW_W: f64 = 1000.0;
 /// Height of the picture's viewBox.
@@ -28,7 +70,7 @@ impl Layout {
         let centres = (0..n)
             .map(|i| {
                 let a = -std::f64::consts::FRAC_PI_2 + i as f64 * std::f64::consts::TAU / n as f64;
-                (cx + ring * a.cos(), cy + ring * a.sin())
+                (cx + ring * cos(a), cy + ring * sin(a))
             })
             .collect();
         Layout { centres, node_r }

@@ -4,6 +4,7 @@
 
 use super::click as cb;
 use super::download::download;
+use super::geometry::math;
 use super::model::{Action, Model};
 use super::shell::Shell;
 use crate::protocols::raft::{checker_status, log_panel};
@@ -29,7 +30,7 @@ pub fn text_on(hex: &str) -> &'static str {
         if c <= 0.04045 {
             c / 12.92
         } else {
-            ((c + 0.055) / 1.055).powf(2.4)
+            math::pow((c + 0.055) / 1.055, 2.4)
         }
     };
     let l = 0.2126 * lin(16) + 0.7152 * lin(8) + 0.0722 * lin(0);

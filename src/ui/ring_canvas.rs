@@ -10,6 +10,7 @@
 //!
 //! Nothing here decides *when* to draw: the ring pane redraws when the view changes.
 
+use super::geometry::math;
 use crate::protocols::ring::figures::BalanceRow;
 use crate::protocols::ring::view::{KeyLookup, KeyState, NodeLoad, RingView};
 use crate::sim::NodeId;
@@ -83,7 +84,7 @@ fn context(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
 /// A point on the circle of radius `r` around `(cx, cy)` at `fraction` clockwise from the top.
 fn at(cx: f64, cy: f64, r: f64, fraction: f64) -> (f64, f64) {
     let a = fraction * TAU;
-    (cx + r * a.sin(), cy - r * a.cos())
+    (cx + r * math::sin(a), cy - r * math::cos(a))
 }
 
 /// Canvas angle (from the x axis, clockwise) of `fraction` clockwise from the top.
