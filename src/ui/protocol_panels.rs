@@ -142,7 +142,12 @@ fn vclock_pane(m: &Model, shell: &Rc<Shell>, d: &Callback<Action>) -> Html {
                     <button type="button" onclick={live} disabled={m.diagram_back == 0} aria-keyshortcuts="Shift+End" title="Follow the present (Shift+End)">{ "Now" }</button>
                     <button type="button" onclick={zoom_in} aria-keyshortcuts="Z" title="Show less time (Z)">{ "+" }</button>
                     <button type="button" onclick={zoom_out} aria-keyshortcuts="Shift+Z" title="Show more time (Shift+Z)">{ "−" }</button>
-                    <span class="span-label">{ crate::sim::time::format_time(span) }</span>
+                    <span class="span-label" title="Time the diagram shows">{ crate::sim::time::format_time(span) }</span>
+                    if m.diagram_back > 0 {
+                        <span class="span-label" id="diagram-end" title="The diagram's right edge (scrolled back from the present)">
+                            { format!("to {}", crate::sim::time::format_time(m.world.now().saturating_sub(m.diagram_back))) }
+                        </span>
+                    }
                 </div>
             </div>
             <canvas id="diagram" class="diagram" ref={shell.diagram_canvas.clone()} {onclick} {onmousemove} {onwheel}
