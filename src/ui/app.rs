@@ -130,7 +130,10 @@ fn is_shortcut_target(target: Option<web_sys::EventTarget>, key: &str) -> bool {
     match el.tag_name().as_str() {
         "TEXTAREA" | "SELECT" => false,
         "INPUT" => {
-            let kind = el.get_attribute("type").unwrap_or_default().to_lowercase();
+            let kind = el
+                .get_attribute("type")
+                .unwrap_or_default()
+                .to_ascii_lowercase();
             let typing = matches!(
                 kind.as_str(),
                 "" | "text" | "search" | "number" | "email" | "url" | "password" | "tel"

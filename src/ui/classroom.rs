@@ -318,11 +318,12 @@ pub fn share_dialog(m: &Model, d: &Callback<Action>) -> Html {
         })
     };
     let len = url.len();
+    let code = qr(&url);
     if m.qr_big {
         return html! {
             <div class="overlay qr-big" role="dialog" aria-modal="true" aria-label="QR code of the share link" onclick={click(d, Action::ToggleQr)}>
                 <div class="card qr-card">
-                    { qr(&url) }
+                    { code }
                     <p class="hint">{ "Scan to open this run. Q or Escape goes back." }</p>
                 </div>
             </div>
@@ -339,7 +340,7 @@ pub fn share_dialog(m: &Model, d: &Callback<Action>) -> Html {
                     <button type="button" class="primary" onclick={copy} aria-keyshortcuts="C" title="Copy the link (C)">{ "Copy link" }</button>
                 </div>
                 <div class="qr-row">
-                    { qr(&url) }
+                    { code }
                     <button type="button" onclick={click(d, Action::ToggleQr)} aria-keyshortcuts="Q" title="Show the QR code large, for a room to scan (Q)">{ "Show QR large" }</button>
                 </div>
                 <h3>{ "Files" }</h3>

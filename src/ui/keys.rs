@@ -95,10 +95,11 @@ impl KeyInput {
 
     /// The key as matched: one letter in lower case, anything else as typed.
     fn name(&self) -> String {
-        let mut c = self.key.chars();
-        match (c.next(), c.next()) {
-            (Some(ch), None) if ch.is_alphabetic() => ch.to_lowercase().collect(),
-            _ => self.key.clone(),
+        // The page's letter keys are ASCII; other characters are matched as typed.
+        if self.key.len() == 1 {
+            self.key.to_ascii_lowercase()
+        } else {
+            self.key.clone()
         }
     }
 }
