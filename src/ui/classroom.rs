@@ -82,9 +82,9 @@ pub fn lesson_menu(m: &Model, d: &Callback<Action>) -> Html {
                 <ul class="lesson-list">
                     { for all.iter().enumerate().map(|(i, l)| html! {
                         <li>
-                            if i < 9 { <kbd class="lesson-key">{ i + 1 }</kbd> }
+                            if i < 10 { <kbd class="lesson-key">{ (i + 1) % 10 }</kbd> }
                             <button type="button" class="linkish" onclick={click(d, Action::OpenLesson(l.id.to_string(), 0))}
-                                aria-keyshortcuts={(i < 9).then(|| (i + 1).to_string())}>
+                                aria-keyshortcuts={(i < 10).then(|| ((i + 1) % 10).to_string())}>
                                 <strong>{ l.title.clone() }</strong>
                             </button>
                             <span class="tag">{ l.protocol.title() }</span>

@@ -483,8 +483,8 @@ pub const GROUPS: &[(&str, &[KeyHelp])] = &[
         &[
             k("G", "g", "guided lessons", Ctx::Any),
             k(
-                "1–9",
-                "1",
+                "1–9, 0",
+                "1|0",
                 "in the lessons list: open that lesson",
                 Ctx::LessonMenu,
             ),
@@ -582,8 +582,12 @@ pub fn handle(m: &Model, k: &KeyInput) -> Option<Outcome> {
     }
     if m.lessons_open {
         let all = crate::lessons::all();
-        return match (name, k.digit()) {
-            (_, Some(d)) if !k.shift => Some(match all.get(d as usize - 1) {
+        // 1 to 9, then 0 for the tenth, as on the keyboard's number row.
+        let zero =
+            matches!(k.code.as_str(), "Digit0" | "Numpad0") || (k.code.is_empty() && name == "0");
+        let index = k.digit().map(|d| d as usize - 1).or(zero.then_some(9));
+        return match (name, index) {
+            (_, Some(i)) if !k.shift => Some(match all.get(i) {
                 Some(l) => Outcome::act(Action::OpenLesson(l.id.to_string(), 0)),
                 None => Outcome::hint(format!("There are {} lessons.", all.len())),
             }),
