@@ -2,11 +2,11 @@
 //! panels, the timeline, the keyboard, and the animation loop.
 
 use super::cluster::cluster_view;
-use super::model::{Action, Model, Selection, DEFAULT_SPEED};
-use super::panels::{leader, side_panel};
+use super::keys::KeyInput;
+use super::model::{Action, Model, DEFAULT_SPEED};
+use super::panels::side_panel;
 use super::shell::{now_ms, Shell};
 use crate::sim::time::format_time;
-use crate::sim::{Intervention, NodeId};
 use crate::world::{ProtocolKind, Scenario};
 use gloo::events::EventListener;
 use gloo::render::{request_animation_frame, AnimationFrame};
@@ -22,103 +22,6 @@ pub fn speed_label(s: f64) -> String {
     } else {
         format!("1/{}×", (1.0 / s).round())
     }
-}
-
-/// The keys and what they do, for the `?` overlay.
-pub const KEYS: &[(&str, &str)] = &[
-    ("Space", "play or pause"),
-    (". or →", "step to the next event"),
-    (", or ←", "step back to the previous event"),
-    (
-        "N",
-        "run to the next notable event (election, commit, membership, violation)",
-    ),
-    ("[ and ]", "slower, faster"),
-    ("F", "fast-forward the chosen span (10 s unless changed)"),
-    ("1 to 9", "select that node"),
-    ("X", "crash the selected node"),
-    ("R", "restart the selected node"),
-    ("T", "Raft: time out the selected node now"),
-    (
-        "C",
-        "Raft: client request to the leader (or the selected node)",
-    ),
-    ("L", "vector clocks: local event at the selected node"),
-    ("I", "isolate the leader or the selected node"),
-    (
-        "Shift-click",
-        "mark nodes; I then isolates the marked nodes",
-    ),
-    (
-        "P",
-        "presenter mode: full screen, large text, high contrast",
-    ),
-    ("PageDown / PageUp", "lesson: next / back (otherwise step)"),
-    ("B", "blank the screen (a clicker's black-screen key)"),
-    ("H", "heal all partitions and links"),
-    ("Delete", "drop the selected message"),
-    ("Home / End", "go to the start / back to the present"),
-    ("Escape", "clear the selection"),
-    ("?", "show or hide this list"),
-];
-
-fn key_action(m: &Model, key: &str) -> Option<Action> {
-    let sel_node = match m.selected {
-        Selection::Node(n) => Some(n),
-        _ => None,
-    };
-    let c = m.world.cluster();
-    Some(match key {
-        " " => Action::TogglePlay,
-        "." | "ArrowRight" => Action::Step,
-        "," | "ArrowLeft" => Action::StepBack,
-        "n" | "N" => Action::NextNotable,
-        "[" => Action::Slower,
-        "]" => Action::Faster,
-        "f" | "F" => Action::FastForward(m.ff_span),
-        "?" => Action::ToggleHelp,
-        "Escape" if m.help => Action::ToggleHelp,
-        "Escape" if m.share_open => Action::ToggleShare,
-        "Escape" if m.lessons_open => Action::ToggleLessons,
-        "Escape" if m.blank => Action::ToggleBlank,
-        "Escape" => Action::Select(Selection::None),
-        "Home" => Action::Seek(0),
-        "End" => Action::GoLive,
-        "h" | "H" => Action::Intervene(Intervention::Heal { links: true }),
-        "x" | "X" => Action::Intervene(Intervention::Crash { node: sel_node? }),
-        "r" | "R" => Action::Intervene(Intervention::Restart { node: sel_node? }),
-        "t" | "T" => Action::Intervene(Intervention::TimeoutNow { node: sel_node? }),
-        "l" | "L" => Action::Intervene(Intervention::LocalEvent { node: sel_node? }),
-        "c" | "C" => Action::Intervene(Intervention::ClientRequest {
-            node: leader(&c).or(sel_node)?,
-        }),
-        "i" | "I" if !m.marked.is_empty() => Action::Intervene(Intervention::Partition {
-            groups: vec![m.marked.iter().copied().collect()],
-        }),
-        "i" | "I" => Action::Intervene(Intervention::Partition {
-            groups: vec![vec![leader(&c).or(sel_node)?]],
-        }),
-        "p" | "P" => Action::TogglePresenter,
-        "b" | "B" => Action::ToggleBlank,
-        "PageDown" if m.lesson.is_some() => Action::LessonNext,
-        "PageUp" if m.lesson.is_some() => Action::LessonBack,
-        "PageDown" => Action::Step,
-        "PageUp" => Action::Seek(m.world.now().saturating_sub(1_000_000)),
-        "Delete" | "Backspace" => match m.selected {
-            Selection::Message(id) => Action::Intervene(Intervention::Drop {
-                msg: crate::sim::MsgId(id),
-            }),
-            _ => return None,
-        },
-        k if k.len() == 1 && k.as_bytes()[0].is_ascii_digit() && k != "0" => {
-            let id = NodeId(k.parse().ok()?);
-            if id.0 > m.world.n() {
-                return None;
-            }
-            Action::Select(Selection::Node(id))
-        }
-        _ => return None,
-    })
 }
 
 /// Runs the animation loop while mounted: each frame dispatches the real time elapsed.
@@ -160,30 +63,30 @@ fn use_page_listeners(shell: Rc<Shell>) {
             let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
                 return;
             };
-            if e.ctrl_key() || e.meta_key() || e.alt_key() {
+            if e.ctrl_key() || e.meta_key() || e.alt_key() || e.is_composing() {
                 return;
             }
-            // Typing in a field is not a shortcut.
-            if let Some(t) = e
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            {
-                let tag = t.tag_name();
-                if tag == "INPUT" || tag == "SELECT" || tag == "TEXTAREA" {
-                    return;
-                }
+            let key = e.key();
+            if !is_shortcut_target(e.target(), &key) {
+                return;
             }
-            let action = {
-                let m = s1.model.borrow();
-                key_action(&m, &e.key())
+            let input = KeyInput {
+                key,
+                code: e.code(),
+                shift: e.shift_key(),
             };
-            if let Some(a) = action {
+            let outcome = {
+                let m = s1.model.borrow();
+                super::keys::handle(&m, &input)
+            };
+            if let Some(out) = outcome {
                 e.prevent_default();
-                if a == Action::TogglePresenter {
-                    let on = !s1.model.borrow().presenter;
-                    super::classroom::set_fullscreen(on);
+                for a in out.actions {
+                    s1.dispatch(a);
                 }
-                s1.dispatch(a);
+                if let Some(effect) = out.effect {
+                    super::classroom::run_effect(&s1, effect);
+                }
             }
         });
         let s2 = shell.clone();
@@ -202,13 +105,55 @@ fn use_page_listeners(shell: Rc<Shell>) {
     });
 }
 
+/// Whether a key pressed in `target` is for the page's shortcuts: never while typing in a text
+/// field, a list box or editable text; on sliders, check boxes and buttons, the keys they use
+/// themselves (Space, Enter, arrows, Home, End, PageUp, PageDown) stay theirs.
+fn is_shortcut_target(target: Option<web_sys::EventTarget>, key: &str) -> bool {
+    let Some(el) = target.and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) else {
+        return true;
+    };
+    if el.is_content_editable() {
+        return false;
+    }
+    let native = matches!(
+        key,
+        " " | "Enter"
+            | "ArrowLeft"
+            | "ArrowRight"
+            | "ArrowUp"
+            | "ArrowDown"
+            | "Home"
+            | "End"
+            | "PageUp"
+            | "PageDown"
+    );
+    match el.tag_name().as_str() {
+        "TEXTAREA" | "SELECT" => false,
+        "INPUT" => {
+            let kind = el
+                .get_attribute("type")
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let typing = matches!(
+                kind.as_str(),
+                "" | "text" | "search" | "number" | "email" | "url" | "password" | "tel"
+            );
+            !typing && !native
+        }
+        "BUTTON" | "A" | "SUMMARY" => !matches!(key, " " | "Enter"),
+        _ if el.get_attribute("role").as_deref() == Some("button") => !matches!(key, " " | "Enter"),
+        _ => true,
+    }
+}
+
 fn header(m: &Model, d: &Callback<Action>) -> Html {
     let kind = m.world.kind();
     let tabs = ProtocolKind::ALL.iter().map(|&k| {
         let d = d.clone();
         let onclick = Callback::from(move |_: MouseEvent| d.emit(Action::SwitchProtocol(k)));
         html! {
-            <button type="button" role="tab" aria-selected={(k == kind).to_string()}
+            <button type="button" role="tab" aria-selected={(k == kind).to_string()} aria-keyshortcuts="V Shift+V"
+                title={format!("{} (V: next protocol, Shift+V: previous)", k.title())}
                 class={classes!("tab", (k == kind).then_some("active"))} {onclick} data-protocol={k.id()}>
                 { k.title() }
             </button>
@@ -243,35 +188,35 @@ fn header(m: &Model, d: &Callback<Action>) -> Html {
             <h1 class="brand">{ "Nodescape" }</h1>
             <nav class="tabs" role="tablist" aria-label="Protocol">{ for tabs }</nav>
             <div class="time" role="group" aria-label="Time">
-                <button type="button" id="play" class="primary" onclick={play} aria-keyshortcuts="Space"
+                <button type="button" id="play" class="primary" onclick={play} aria-keyshortcuts="Space" title="Play or pause (Space)"
                     aria-pressed={m.playing.to_string()}>{ if m.playing { "Pause" } else { "Play" } }</button>
-                <button type="button" id="back" onclick={back} aria-keyshortcuts="," title="Step back to the previous event (, or ←)">{ "◀" }</button>
-                <button type="button" id="step" onclick={step} aria-keyshortcuts="." title="Step to the next event (. or →)">{ "Step ▶" }</button>
+                <button type="button" id="back" onclick={back} aria-keyshortcuts=", ArrowLeft" title="Step back to the previous event (, or ←)">{ "◀" }</button>
+                <button type="button" id="step" onclick={step} aria-keyshortcuts=". ArrowRight" title="Step to the next event (. or →)">{ "Step ▶" }</button>
                 <button type="button" id="notable" onclick={notable} aria-keyshortcuts="N" title="Run to the next notable event: election, commit, membership change, violation (N)" aria-label="Run to the next notable event">{ "Next ★" }</button>
-                <button type="button" id="ff" onclick={ff} title="Fast-forward the chosen span (F)" aria-label="Fast-forward">
+                <button type="button" id="ff" onclick={ff} aria-keyshortcuts="F" title="Fast-forward the chosen span (F)" aria-label="Fast-forward">
                     { match m.fast_forward {
                         Some((a, b)) => format!("{}%", ((m.world.now() - a) * 100 / (b - a).max(1))),
                         None => "»".to_string(),
                     } }
                 </button>
-                <select id="ff-span" aria-label="Fast-forward span" onchange={ff_span}>
+                <select id="ff-span" aria-label="Fast-forward span" title="Fast-forward span (Shift+F changes it)" aria-keyshortcuts="Shift+F" onchange={ff_span}>
                     { for [1u64, 10, 60, 600].iter().map(|s| html! {
                         <option value={(s * 1_000_000).to_string()} selected={m.ff_span == s * 1_000_000}>{ if *s >= 60 { format!("{} min", s / 60) } else { format!("{s} s") } }</option>
                     }) }
                 </select>
                 <label class="speed" title="Playback speed ([ and ])">
                     <span class="sr-only">{ "Speed" }</span>
-                    <input id="speed" type="range" min="-3" max="1" step="0.1" value={m.speed.log10().to_string()} oninput={speed}
+                    <input id="speed" aria-keyshortcuts="[ ]" type="range" min="-3" max="1" step="0.1" value={m.speed.log10().to_string()} oninput={speed}
                         aria-valuetext={speed_label(m.speed)} />
                     <output id="speed-label">{ speed_label(m.speed) }</output>
                 </label>
                 <output id="clock" class="clock" aria-label="Simulated time"></output>
             </div>
             <div class="run" role="group" aria-label="Classroom">
-                <button type="button" onclick={lessons} title="Guided lessons">{ "Lessons" }</button>
-                <button type="button" id="share" onclick={share} title="Copy a link, show a QR code, export or import files">{ "Share" }</button>
+                <button type="button" id="lessons" onclick={lessons} aria-keyshortcuts="G" title="Guided lessons (G)">{ "Lessons" }</button>
+                <button type="button" id="share" onclick={share} aria-keyshortcuts="S" title="Copy a link, show a QR code, export or import files, save the picture (S)">{ "Share" }</button>
                 <button type="button" id="present" onclick={present} aria-pressed={m.presenter.to_string()} aria-keyshortcuts="P" title="Presenter mode (P)">{ "Present" }</button>
-                <button type="button" onclick={help} aria-keyshortcuts="?" title="Keyboard shortcuts (?)">{ "?" }</button>
+                <button type="button" id="help" onclick={help} aria-keyshortcuts="?" title="Keyboard shortcuts (?)">{ "?" }</button>
             </div>
         </header>
     }
@@ -303,14 +248,14 @@ pub fn run_section(m: &Model, d: &Callback<Action>) -> Html {
         <section class="run-section" aria-label="Run">
             <h2>{ "Run" }</h2>
             <div class="actions">
-                <label>{ "Seed " }<input id="seed" type="text" inputmode="numeric" size="6" value={m.base.seed.clone()} onchange={seed} /></label>
-                <button type="button" onclick={new_seed} title="A fresh random seed">{ "New seed" }</button>
-                <label>{ "Nodes " }
-                    <select id="nodes" onchange={nodes}>
+                <label title="The run's seed (E edits it; Enter applies)">{ "Seed " }<input id="seed" type="text" inputmode="numeric" size="6" aria-keyshortcuts="E" value={m.base.seed.clone()} onchange={seed} /></label>
+                <button type="button" onclick={new_seed} aria-keyshortcuts="Shift+E" title="A fresh random seed (Shift+E)">{ "New seed" }</button>
+                <label title="Number of nodes (+ and −)">{ "Nodes " }
+                    <select id="nodes" aria-keyshortcuts="+ -" onchange={nodes}>
                         { for (3..=9u32).map(|k| html!{ <option value={k.to_string()} selected={k == n}>{ k }</option> }) }
                     </select>
                 </label>
-                <button type="button" onclick={reset} title="Start again: same seed, no interventions">{ "Reset" }</button>
+                <button type="button" onclick={reset} aria-keyshortcuts="Shift+R" title="Start again: same seed, no interventions (Shift+R)">{ "Reset" }</button>
             </div>
         </section>
     }
@@ -337,13 +282,13 @@ fn timeline(m: &Model, d: &Callback<Action>) -> Html {
                 { for markers }
                 { for note_marks }
                 <input id="scrub" type="range" min="0" max={horizon.to_string()} step="1000" value={now.to_string()}
-                    oninput={seek} aria-label="Scrub through time" aria-valuetext={format_time(now)} />
+                    oninput={seek} aria-label="Scrub through time" aria-keyshortcuts="Home End PageUp PageDown" aria-valuetext={format_time(now)} />
             </div>
             <div class="timeline-info">
                 <span>{ format!("{} of {}", format_time(now), format_time(horizon)) }</span>
                 if past && m.lesson.is_none() {
                     <span class="past-note" role="status">{ "Viewing the past: acting now forks history and discards what followed." }</span>
-                    <button type="button" onclick={live}>{ "Back to the present" }</button>
+                    <button type="button" onclick={live} aria-keyshortcuts="End" title="Back to the present (End)">{ "Back to the present" }</button>
                 }
             </div>
         </footer>
@@ -352,13 +297,26 @@ fn timeline(m: &Model, d: &Callback<Action>) -> Html {
 
 fn help_overlay(d: &Callback<Action>) -> Html {
     let close = super::click(d, Action::ToggleHelp);
+    let groups = super::keys::GROUPS.iter().map(|(title, lines)| {
+        html! {
+            <section class="key-group" aria-label={*title}>
+                <h3>{ *title }</h3>
+                <dl class="keys">
+                    { for lines.iter().map(|l| html! { <>
+                        <dt data-press={l.press} data-ctx={l.ctx.id()}><kbd>{ l.keys }</kbd></dt>
+                        <dd>{ l.what }</dd>
+                    </> }) }
+                </dl>
+            </section>
+        }
+    });
+    let count = super::keys::all().count();
     html! {
         <div class="overlay" role="dialog" aria-modal="true" aria-label="Keyboard shortcuts">
-            <div class="card">
-                <h2>{ "Keyboard shortcuts" }</h2>
-                <dl class="keys">
-                    { for KEYS.iter().map(|(k, v)| html! { <><dt><kbd>{ *k }</kbd></dt><dd>{ *v }</dd></> }) }
-                </dl>
+            <div class="card keys-card">
+                <h2>{ format!("Keyboard shortcuts ({count})") }</h2>
+                <div class="key-groups">{ for groups }</div>
+                <p class="hint">{ "Keys do nothing while you type in a field. Tab reaches every control; on a slider, ← and → change it." }</p>
                 <button type="button" onclick={close}>{ "Close" }</button>
             </div>
         </div>
@@ -434,6 +392,9 @@ pub fn app(props: &AppProps) -> Html {
                 </div>
                 { side_panel(&m, &d, protocol_panel) }
             </div>
+            if let Some(p) = m.pending {
+                <div class="pending-key" role="status" id="pending-key">{ p.prompt() }</div>
+            }
             <div class="sr-only" role="status" aria-live="polite" id="announce">
                 { m.world.notes().last().map(|(t, _, text)| format!("At {}: {text}", format_time(*t))).unwrap_or_default() }
             </div>

@@ -76,7 +76,18 @@ impl Painter {
         ctx.clear_rect(0.0, 0.0, pw as f64, ph as f64);
         let (s, ox, oy) = fit(w as f64, h as f64);
         let _ = ctx.set_transform(s * dpr, 0.0, 0.0, s * dpr, ox * dpr, oy * dpr);
+        self.paint(&ctx, world, reduced_motion, reach);
+    }
 
+    /// Paints the layer in viewBox units onto `ctx` (whose transform maps the viewBox to its
+    /// pixels): the live canvas, or the PNG export's.
+    pub fn paint(
+        &mut self,
+        ctx: &CanvasRenderingContext2d,
+        world: &World,
+        reduced_motion: bool,
+        reach: &[Option<bool>],
+    ) {
         let layout = Layout::circle(world.n());
         let r = layout.node_r;
 

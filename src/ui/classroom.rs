@@ -4,10 +4,13 @@
 use super::api::share_url;
 use super::click;
 use super::download::download;
+use super::keys::Effect;
 use super::model::{Action, Model};
 use super::shell::Shell;
 use crate::lessons;
-use crate::world::Scenario;
+use crate::protocols::vclock::shiviz_log;
+use crate::world::{Scenario, World};
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -27,7 +30,8 @@ pub fn lesson_bar(m: &Model, d: &Callback<Action>) -> Html {
                 _ => "choice",
             };
             html! {
-                <button type="button" class={class} disabled={ls.answered.is_some()} onclick={click(d, Action::LessonAnswer(k))}>
+                <button type="button" class={class} disabled={ls.answered.is_some()} onclick={click(d, Action::LessonAnswer(k))}
+                    aria-keyshortcuts={(k < 9).then(|| (k + 1).to_string())} title={(k < 9).then(|| format!("Answer ({})", k + 1))}>
                     { c.clone() }
                     if ls.answered.is_some() && k == q.answer { { " ✓" } }
                     if ls.answered == Some(k) && k != q.answer { { " ✗" } }
@@ -44,7 +48,7 @@ pub fn lesson_bar(m: &Model, d: &Callback<Action>) -> Html {
                         { q.reveal.clone() }
                     </p>
                 } else {
-                    <p class="hint">{ "Choose an answer to reveal what happens; Next also reveals it." }</p>
+                    <p class="hint">{ "Choose an answer (or press its number) to reveal what happens; Next also reveals it." }</p>
                 }
             </div>
         }
@@ -57,7 +61,7 @@ pub fn lesson_bar(m: &Model, d: &Callback<Action>) -> Html {
                 <span class="grow"></span>
                 <button type="button" onclick={click(d, Action::LessonBack)} disabled={ls.step == 0} aria-keyshortcuts="PageUp">{ "◀ Back" }</button>
                 <button type="button" class="primary" onclick={click(d, Action::LessonNext)} disabled={ls.step + 1 >= n} aria-keyshortcuts="PageDown">{ "Next ▶" }</button>
-                <button type="button" onclick={click(d, Action::CloseLesson)} aria-label="Close the lesson">{ "×" }</button>
+                <button type="button" onclick={click(d, Action::CloseLesson)} aria-label="Close the lesson" title="Close the lesson (Escape, once nothing is selected)">{ "×" }</button>
             </div>
             <p class="caption">{ step.caption.clone() }</p>
             { for question }
@@ -76,9 +80,11 @@ pub fn lesson_menu(m: &Model, d: &Callback<Action>) -> Html {
             <div class="card lessons-card" onclick={Callback::from(|e: MouseEvent| e.stop_propagation())}>
                 <h2>{ "Guided lessons" }</h2>
                 <ul class="lesson-list">
-                    { for all.iter().map(|l| html! {
+                    { for all.iter().enumerate().map(|(i, l)| html! {
                         <li>
-                            <button type="button" class="linkish" onclick={click(d, Action::OpenLesson(l.id.to_string(), 0))}>
+                            if i < 10 { <kbd class="lesson-key">{ (i + 1) % 10 }</kbd> }
+                            <button type="button" class="linkish" onclick={click(d, Action::OpenLesson(l.id.to_string(), 0))}
+                                aria-keyshortcuts={(i < 10).then(|| ((i + 1) % 10).to_string())}>
                                 <strong>{ l.title.clone() }</strong>
                             </button>
                             <span class="tag">{ l.protocol.title() }</span>
@@ -87,7 +93,7 @@ pub fn lesson_menu(m: &Model, d: &Callback<Action>) -> Html {
                     }) }
                 </ul>
                 <p class="hint">{ "Each lesson has its own link: add ?lesson=<id> to the page's address (for example ?lesson=raft-first-election)." }</p>
-                <button type="button" onclick={click(d, Action::ToggleLessons)}>{ "Close" }</button>
+                <button type="button" onclick={click(d, Action::ToggleLessons)} aria-keyshortcuts="G Escape" title="Close (G or Escape)">{ "Close" }</button>
             </div>
         </div>
     }
@@ -123,7 +129,12 @@ fn clipboard(text: String, d: Callback<Action>) {
 }
 
 fn wasm_bindgen_futures_spawn(promise: js_sys::Promise, d: Callback<Action>) {
-    let ok = Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| {});
+    let d2 = d.clone();
+    let ok = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
+        d2.emit(Action::Hint(
+            "Link copied: paste it anywhere to open this exact run.".into(),
+        ))
+    });
     let err = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
         d.emit(Action::Notify(
             "The browser did not allow copying; select the link and copy it by hand.".into(),
@@ -168,6 +179,115 @@ fn import_file(input: web_sys::HtmlInputElement, d: Callback<Action>) {
     input.set_value("");
 }
 
+/// A file the share dialog (or its key) saves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    /// The scenario, as JSON.
+    Scenario,
+    /// The trace, as JSON Lines.
+    Trace,
+    /// The picture, as SVG.
+    Svg,
+    /// The picture, as PNG.
+    Png,
+    /// The vector clocks' ShiViz log.
+    Shiviz,
+}
+
+/// Saves one of the files; problems are shown in words.
+pub fn save_file(shell: &Rc<Shell>, kind: FileKind) {
+    let d = shell.callback();
+    let text = {
+        let m = shell.model.borrow();
+        match kind {
+            FileKind::Scenario => Some((
+                "nodescape-scenario.json",
+                "application/json",
+                m.scenario().to_json(),
+            )),
+            FileKind::Trace => Some((
+                "nodescape-trace.jsonl",
+                "application/x-ndjson",
+                m.world.trace_jsonl(),
+            )),
+            FileKind::Svg => Some((
+                "nodescape-cluster.svg",
+                "image/svg+xml",
+                super::export::cluster_svg(&m),
+            )),
+            FileKind::Shiviz => match &m.world {
+                World::Vclock(s) => Some((
+                    "nodescape-shiviz.log",
+                    "text/plain",
+                    shiviz_log(s.sim().shared()),
+                )),
+                _ => {
+                    drop(m);
+                    d.emit(Action::Notify(
+                        "The ShiViz log is for the vector-clock view.".into(),
+                    ));
+                    return;
+                }
+            },
+            FileKind::Png => None,
+        }
+    };
+    match text {
+        Some((name, mime, text)) => {
+            if let Err(e) = download(name, mime, &text) {
+                d.emit(Action::Notify(format!("Could not save the file: {e}")));
+            }
+        }
+        None => super::png::save_png(shell.clone(), move |r| match r {
+            Ok(()) => d.emit(Action::Hint(format!(
+                "Saved {} ({}× the picture's size).",
+                super::png::FILE,
+                super::png::SCALE
+            ))),
+            Err(e) => d.emit(Action::Notify(format!("Could not save the PNG: {e}"))),
+        }),
+    }
+}
+
+/// Performs a key's page effect.
+pub fn run_effect(shell: &Rc<Shell>, effect: Effect) {
+    let d = shell.callback();
+    match effect {
+        Effect::CopyLink => clipboard(share_url(&shell.model.borrow()), d),
+        Effect::ExportScenario => save_file(shell, FileKind::Scenario),
+        Effect::ExportTrace => save_file(shell, FileKind::Trace),
+        Effect::SaveSvg => save_file(shell, FileKind::Svg),
+        Effect::SavePng => save_file(shell, FileKind::Png),
+        Effect::ExportShiviz => save_file(shell, FileKind::Shiviz),
+        Effect::ImportScenario => {
+            if let Some(i) = gloo::utils::document()
+                .get_element_by_id("import-file")
+                .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+            {
+                i.click();
+            }
+        }
+        Effect::NewSeed => d.emit(Action::NewSeed((js_sys::Math::random() * 1e15) as u64)),
+        Effect::Fullscreen(on) => set_fullscreen(on),
+        Effect::Focus(id) => {
+            let el = gloo::utils::document()
+                .get_element_by_id(id)
+                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+            match el.filter(|e| e.offset_parent().is_some()) {
+                Some(e) => {
+                    let _ = e.focus();
+                }
+                None if shell.model.borrow().presenter => d.emit(Action::Hint(
+                    "Presenter mode hides the side panel: P leaves it.".into(),
+                )),
+                None => d.emit(Action::Hint(
+                    "That control is not on the page in this view.".into(),
+                )),
+            }
+        }
+    }
+}
+
 /// The share dialog: link, copy, QR code, and files.
 pub fn share_dialog(m: &Model, d: &Callback<Action>) -> Html {
     if !m.share_open {
@@ -179,13 +299,10 @@ pub fn share_dialog(m: &Model, d: &Callback<Action>) -> Html {
         let d = d.clone();
         Callback::from(move |_: MouseEvent| clipboard(url.clone(), d.clone()))
     };
-    let save = |name: &'static str, mime: &'static str, what: fn(&Model) -> String| {
-        let d = d.clone();
+    let save = |kind: FileKind| {
         Callback::from(move |_: MouseEvent| {
-            let Some(shell) = Shell::get() else { return };
-            let text = what(&shell.model.borrow());
-            if let Err(e) = download(name, mime, &text) {
-                d.emit(Action::Notify(format!("Could not save the file: {e}")));
+            if let Some(shell) = Shell::get() {
+                save_file(&shell, kind);
             }
         })
     };
@@ -201,6 +318,18 @@ pub fn share_dialog(m: &Model, d: &Callback<Action>) -> Html {
         })
     };
     let len = url.len();
+    let code = qr(&url);
+    if m.qr_big {
+        return html! {
+            <div class="overlay qr-big" role="dialog" aria-modal="true" aria-label="QR code of the share link" onclick={click(d, Action::ToggleQr)}>
+                <div class="card qr-card">
+                    { code }
+                    <p class="hint">{ "Scan to open this run. Q or Escape goes back." }</p>
+                </div>
+            </div>
+        };
+    }
+    let vclock = matches!(m.world, World::Vclock(_));
     html! {
         <div class="overlay" role="dialog" aria-modal="true" aria-label="Share" onclick={click(d, Action::ToggleShare)}>
             <div class="card share-card" onclick={Callback::from(|e: MouseEvent| e.stop_propagation())}>
@@ -208,17 +337,28 @@ pub fn share_dialog(m: &Model, d: &Callback<Action>) -> Html {
                 <p class="hint">{ format!("The link holds the protocol, settings, seed, all {} interventions and this moment; opening it replays the run exactly. {} characters.", m.world.log().len(), len) }</p>
                 <div class="share-row">
                     <input id="share-url" type="text" readonly=true value={url.clone()} aria-label="Share link" />
-                    <button type="button" class="primary" onclick={copy}>{ "Copy link" }</button>
+                    <button type="button" class="primary" onclick={copy} aria-keyshortcuts="C" title="Copy the link (C)">{ "Copy link" }</button>
                 </div>
-                { qr(&url) }
+                <div class="qr-row">
+                    { code }
+                    <button type="button" onclick={click(d, Action::ToggleQr)} aria-keyshortcuts="Q" title="Show the QR code large, for a room to scan (Q)">{ "Show QR large" }</button>
+                </div>
                 <h3>{ "Files" }</h3>
                 <div class="actions">
-                    <button type="button" onclick={save("nodescape-scenario.json", "application/json", |m| m.scenario().to_json())}>{ "Export scenario" }</button>
-                    <label class="button file">{ "Import scenario…" }<input type="file" accept=".json,application/json" onchange={import} /></label>
-                    <button type="button" onclick={save("nodescape-trace.jsonl", "application/x-ndjson", |m| m.world.trace_jsonl())}>{ "Export trace (JSON Lines)" }</button>
-                    <button type="button" onclick={save("nodescape-cluster.svg", "image/svg+xml", super::export::cluster_svg)}>{ "Save picture (SVG)" }</button>
+                    <button type="button" onclick={save(FileKind::Scenario)} aria-keyshortcuts="E" title="Export the scenario (E)">{ "Export scenario" }</button>
+                    <label class="button file" title="Open a scenario file (O)">{ "Import scenario…" }<input id="import-file" type="file" accept=".json,application/json" aria-keyshortcuts="O" onchange={import} /></label>
+                    <button type="button" onclick={save(FileKind::Trace)} aria-keyshortcuts="T" title="Export the trace (T)">{ "Export trace (JSON Lines)" }</button>
+                    if vclock {
+                        <button type="button" onclick={save(FileKind::Shiviz)} aria-keyshortcuts="L" title="A log that ShiViz opens (L)">{ "Export ShiViz log" }</button>
+                    }
                 </div>
-                <button type="button" onclick={click(d, Action::ToggleShare)}>{ "Close" }</button>
+                <h3>{ "Picture" }</h3>
+                <div class="actions">
+                    <button type="button" id="save-svg" onclick={save(FileKind::Svg)} aria-keyshortcuts="V" title="The cluster as an SVG file (V)">{ "Save picture (SVG)" }</button>
+                    <button type="button" id="save-png" onclick={save(FileKind::Png)} aria-keyshortcuts="P"
+                        title={format!("The cluster with its messages in flight{}, at {}× for a projector (P)", if vclock { " and the space-time diagram" } else { "" }, super::png::SCALE)}>{ "Save picture (PNG)" }</button>
+                </div>
+                <button type="button" onclick={click(d, Action::ToggleShare)} aria-keyshortcuts="S Escape" title="Close (S or Escape)">{ "Close" }</button>
             </div>
         </div>
     }

@@ -190,7 +190,7 @@ fn island(members: &[NodeId], layout: &Layout) -> Html {
 }
 
 /// Convex hull (monotone chain) of a few points.
-fn convex_hull(pts: &[(f64, f64)]) -> Vec<(f64, f64)> {
+pub fn convex_hull(pts: &[(f64, f64)]) -> Vec<(f64, f64)> {
     let mut p = pts.to_vec();
     p.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
     if p.len() < 3 {

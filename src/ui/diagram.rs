@@ -75,6 +75,8 @@ pub struct DiagramPainter {
     spots: Vec<(EventId, f64, f64)>,
     size: (u32, u32),
     built_at: f64,
+    /// Larger labels, for presenter mode.
+    pub large: bool,
 }
 
 impl DiagramPainter {
@@ -90,6 +92,21 @@ impl DiagramPainter {
         let Some((ctx, w, h, dpr)) = super::canvas::prepare(canvas, &mut self.size) else {
             return;
         };
+        self.paint(&ctx, (w as f64, h as f64, dpr), sim, span, end, hl);
+    }
+
+    /// Paints the window onto `ctx`, `size` = (width, height) in CSS pixels and the pixel ratio:
+    /// the live canvas, or the PNG export's (at twice the size).
+    pub fn paint(
+        &mut self,
+        ctx: &CanvasRenderingContext2d,
+        size: (f64, f64, f64),
+        sim: &Sim<Vclock>,
+        span: SimTime,
+        end: SimTime,
+        hl: &Highlight,
+    ) {
+        let (w, h, dpr) = size;
         let start = end.saturating_sub(span);
         // Rebuild the model only when the trace grew or the window moved by a visible amount.
         let bucket = span / 200 + 1;
@@ -113,17 +130,22 @@ impl DiagramPainter {
         }
         let Some(d) = &self.diagram else { return };
         let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
-        let (w, h) = (w as f64, h as f64);
         ctx.clear_rect(0.0, 0.0, w, h);
         let n = d.nodes.max(1) as f64;
         let row = (h - TOP - BOTTOM) / n;
         let y = |node: u32| TOP + (node as f64 - 0.5) * row;
         let span_f = span.max(1) as f64;
-        let x = |t: SimTime| LEFT + (t as f64 - start as f64) / span_f * (w - LEFT - RIGHT);
+        // Presenter mode: labels readable from the back of a room.
+        let (left, label_px, tick_px) = if self.large {
+            (LEFT + 14.0, 19.0, 15.0)
+        } else {
+            (LEFT, 13.0, 11.0)
+        };
+        let x = |t: SimTime| left + (t as f64 - start as f64) / span_f * (w - left - RIGHT);
         let now = sim.now();
 
         // Node lines, labels, and outages.
-        ctx.set_font("600 13px system-ui, sans-serif");
+        ctx.set_font(&format!("600 {label_px}px system-ui, sans-serif"));
         ctx.set_text_baseline("middle");
         for i in 1..=d.nodes {
             ctx.set_fill_style_str("#1b1f24");
@@ -131,7 +153,7 @@ impl DiagramPainter {
             ctx.set_stroke_style_str("#b8c0cc");
             ctx.set_line_width(1.5);
             ctx.begin_path();
-            ctx.move_to(LEFT, y(i));
+            ctx.move_to(left, y(i));
             ctx.line_to(x(now.min(end)), y(i));
             ctx.stroke();
         }
@@ -143,11 +165,15 @@ impl DiagramPainter {
         }
         // Time ticks.
         ctx.set_fill_style_str("#5b6472");
-        ctx.set_font("11px system-ui, sans-serif");
+        ctx.set_font(&format!("{tick_px}px system-ui, sans-serif"));
         let step = nice_step(span);
         let mut t = start.div_ceil(step) * step;
         while t <= end {
-            let _ = ctx.fill_text(&crate::sim::time::format_time(t), x(t) - 14.0, h - 8.0);
+            let _ = ctx.fill_text(
+                &crate::sim::time::format_time(t),
+                x(t) - tick_px * 1.3,
+                h - 8.0,
+            );
             t += step;
         }
 
@@ -186,7 +212,7 @@ impl DiagramPainter {
                 ctx.stroke();
                 ctx.set_line_width(1.6);
             } else if !matches!(a.end, ArrowEnd::InFlight { .. }) {
-                arrow_head(&ctx, x1, y1, x2, y2);
+                arrow_head(ctx, x1, y1, x2, y2);
             }
         }
 
@@ -241,7 +267,7 @@ impl DiagramPainter {
             ctx.set_font("14px system-ui, sans-serif");
             let _ = ctx.fill_text(
                 "No events in this window yet: press Play, click a node for a local event, or send a message.",
-                LEFT + 10.0,
+                left + 10.0,
                 TOP + 14.0,
             );
         }

@@ -147,6 +147,82 @@ pub enum Action {
     DragEnd,
     /// Start a new run with these protocol settings (same seed, nodes and network).
     SetSettings(Box<Settings>),
+    /// Show a notice in words (not an error): what a key did, or what it needs first.
+    Hint(String),
+    /// A key sequence is under way (`K` then two node numbers, `M` then one), or none.
+    SetPending(Option<Pending>),
+    /// Show the share dialog's QR code large (for a room to scan), or back to normal.
+    ToggleQr,
+}
+
+/// The first keys of a key sequence, waiting for the rest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pending {
+    /// `M`: the next node number is where the selected node sends a message (vector clocks).
+    Send,
+    /// `K`: the next two node numbers name a link to cycle (the first one once typed).
+    Link(Option<NodeId>),
+}
+
+impl Pending {
+    /// What the page shows while the sequence waits.
+    pub fn prompt(self) -> String {
+        match self {
+            Pending::Send => "M: send to which node? Press its number (Escape cancels).".into(),
+            Pending::Link(None) => "K: which link? Press the first node's number.".into(),
+            Pending::Link(Some(a)) => {
+                format!(
+                    "K {}: press the other node's number to cycle the link.",
+                    a.0
+                )
+            }
+        }
+    }
+}
+
+/// Jepsen's "bridge": two majorities that share one node ({1..k} and {k..n}, the bridge is
+/// node k), as the links to cut.
+pub fn bridge_cuts(n: u32) -> Vec<Intervention> {
+    let k = n.div_ceil(2);
+    let mut out = Vec::new();
+    for a in 1..k {
+        for b in k + 1..=n {
+            out.push(cut(a, b));
+        }
+    }
+    out
+}
+
+/// Jepsen's "ring of majorities": each node sees only its neighbours on the circle (within
+/// n/2 - 1 steps), so every node reaches a majority but no two see the same one.
+pub fn ring_cuts(n: u32) -> Vec<Intervention> {
+    let reach = (n / 2).saturating_sub(1).max(1);
+    let mut out = Vec::new();
+    for a in 1..=n {
+        for b in a + 1..=n {
+            let gap = (b - a).min(n - (b - a));
+            if gap > reach {
+                out.push(cut(a, b));
+            }
+        }
+    }
+    out
+}
+
+/// Split in halves: the first half of the nodes against the rest.
+pub fn halves(n: u32) -> Intervention {
+    Intervention::Partition {
+        groups: vec![(1..=n / 2).map(NodeId).collect()],
+    }
+}
+
+fn cut(a: u32, b: u32) -> Intervention {
+    Intervention::SetLink {
+        from: NodeId(a),
+        to: NodeId(b),
+        link: crate::sim::LinkState::Cut,
+        both: true,
+    }
 }
 
 /// What an action changed.
@@ -208,6 +284,10 @@ pub struct Model {
     pub diagram_back: SimTime,
     /// Events processed when the panels last rendered.
     pub rendered_events: u64,
+    /// A key sequence waiting for its next key.
+    pub pending: Option<Pending>,
+    /// The share dialog shows its QR code large.
+    pub qr_big: bool,
     /// Fractional microseconds carried between frames, so slow speeds still move.
     carry: f64,
 }
@@ -305,6 +385,8 @@ impl Model {
             diagram_span: SEC,
             diagram_back: 0,
             rendered_events: 0,
+            pending: None,
+            qr_big: false,
             carry: 0.0,
         }
     }
@@ -746,6 +828,25 @@ impl Model {
             }
             Action::ToggleShare => {
                 self.share_open = !self.share_open;
+                self.qr_big = false;
+                Change::View
+            }
+            Action::ToggleQr => {
+                if !self.share_open {
+                    return Change::None;
+                }
+                self.qr_big = !self.qr_big;
+                Change::View
+            }
+            Action::Hint(text) => {
+                self.banner = Some(Banner { error: false, text });
+                Change::View
+            }
+            Action::SetPending(p) => {
+                if p == self.pending {
+                    return Change::None;
+                }
+                self.pending = p;
                 Change::View
             }
             Action::SetSettings(settings) => {
@@ -915,5 +1016,67 @@ mod tests {
         m.reduce(Action::SwitchProtocol(ProtocolKind::Raft));
         assert_eq!(m.world.kind(), ProtocolKind::Raft);
         assert!(!m.world.cluster().nodes[1].up);
+    }
+
+    #[test]
+    fn the_qr_code_grows_only_inside_the_share_dialog_and_shrinks_when_it_closes() {
+        let mut m = model();
+        assert_eq!(m.reduce(Action::ToggleQr), Change::None);
+        assert!(!m.qr_big);
+        m.reduce(Action::ToggleShare);
+        m.reduce(Action::ToggleQr);
+        assert!(m.qr_big);
+        m.reduce(Action::ToggleShare);
+        assert!(!m.share_open && !m.qr_big);
+    }
+
+    #[test]
+    fn a_hint_is_a_notice_and_a_pending_key_is_remembered() {
+        let mut m = model();
+        m.reduce(Action::Hint("press a number".into()));
+        assert_eq!(
+            m.banner,
+            Some(Banner {
+                error: false,
+                text: "press a number".into()
+            })
+        );
+        assert_eq!(
+            m.reduce(Action::SetPending(Some(Pending::Link(None)))),
+            Change::View
+        );
+        assert_eq!(
+            m.reduce(Action::SetPending(Some(Pending::Link(None)))),
+            Change::None
+        );
+        assert!(Pending::Link(Some(NodeId(2))).prompt().contains("K 2"));
+    }
+
+    #[test]
+    fn jepsen_presets_cut_what_they_name() {
+        // Five nodes: the bridge is node 3, {1,2} and {4,5} cannot talk.
+        let cuts: Vec<(u32, u32)> = bridge_cuts(5)
+            .into_iter()
+            .map(|i| match i {
+                Intervention::SetLink { from, to, .. } => (from.0, to.0),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(cuts, vec![(1, 4), (1, 5), (2, 4), (2, 5)]);
+        // Ring of majorities on five: each node keeps its two neighbours.
+        let ring: Vec<(u32, u32)> = ring_cuts(5)
+            .into_iter()
+            .map(|i| match i {
+                Intervention::SetLink { from, to, .. } => (from.0, to.0),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(ring, vec![(1, 3), (1, 4), (2, 4), (2, 5), (3, 5)]);
+        let mut m = model();
+        m.reduce(Action::Intervene(halves(5)));
+        let groups: Vec<u32> = m.world.cluster().nodes.iter().map(|n| n.group).collect();
+        assert_eq!(groups[0], groups[1]);
+        assert_ne!(groups[1], groups[2]);
+        assert_eq!(groups[2], groups[4]);
     }
 }

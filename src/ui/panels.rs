@@ -9,12 +9,26 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 fn button(label: &str, title: &str, action: Action, d: &Callback<Action>) -> Html {
+    kbutton(label, title, "", action, d)
+}
+
+/// A button with its key: `keys` goes to `aria-keyshortcuts` and, in brackets, to the title.
+pub fn kbutton(label: &str, title: &str, keys: &str, action: Action, d: &Callback<Action>) -> Html {
     let d = d.clone();
     let onclick = Callback::from(move |e: MouseEvent| {
         e.stop_propagation();
         d.emit(action.clone());
     });
-    html! { <button type="button" title={title.to_string()} {onclick}>{ label.to_string() }</button> }
+    let title = if keys.is_empty() {
+        title.to_string()
+    } else {
+        format!("{title} ({keys})")
+    };
+    html! {
+        <button type="button" {title} aria-keyshortcuts={(!keys.is_empty()).then(|| keys.to_string())} {onclick}>
+            { label.to_string() }
+        </button>
+    }
 }
 
 fn iv(i: Intervention) -> Action {
@@ -38,38 +52,42 @@ fn node_inspector(m: &Model, c: &ClusterView, id: NodeId, d: &Callback<Action>) 
     };
     let mut actions = Vec::new();
     if n.up {
-        actions.push(button(
+        actions.push(kbutton(
             "Crash",
-            "Crash this node (x)",
+            "Crash this node",
+            "X",
             iv(Intervention::Crash { node: id }),
             d,
         ));
         match m.world.kind() {
             ProtocolKind::Raft => {
-                actions.push(button(
+                actions.push(kbutton(
                     "Time out now",
-                    "Start an election at once (t)",
+                    "Start an election at once",
+                    "T",
                     iv(Intervention::TimeoutNow { node: id }),
                     d,
                 ));
-                actions.push(button(
+                actions.push(kbutton(
                     "Client request",
-                    "Send a client command to this node (c)",
+                    "Send a client command to this node (C sends it to the leader)",
+                    "",
                     iv(Intervention::ClientRequest { node: id }),
                     d,
                 ));
             }
             ProtocolKind::Vclock => {
-                actions.push(button(
+                actions.push(kbutton(
                     "Local event",
-                    "Record a local event (l)",
+                    "Record a local event",
+                    "L",
                     iv(Intervention::LocalEvent { node: id }),
                     d,
                 ));
                 for to in c.nodes.iter().filter(|o| o.id != id) {
                     actions.push(button(
                         &format!("Send to {}", to.id),
-                        "Send a message",
+                        &format!("Send a message (M then {})", to.id.0),
                         iv(Intervention::SendMessage {
                             from: id,
                             to: to.id,
@@ -80,16 +98,18 @@ fn node_inspector(m: &Model, c: &ClusterView, id: NodeId, d: &Callback<Action>) 
             }
             ProtocolKind::Ring => {
                 if n.view.role == "standby" {
-                    actions.push(button(
+                    actions.push(kbutton(
                         "Join ring",
-                        "Add this node to the ring (j)",
+                        "Add this node to the ring",
+                        "J",
                         iv(Intervention::Join { node: id }),
                         d,
                     ));
                 } else {
-                    actions.push(button(
+                    actions.push(kbutton(
                         "Leave ring",
-                        "Remove this node gracefully (k)",
+                        "Remove this node gracefully",
+                        "Shift+J",
                         iv(Intervention::Leave { node: id }),
                         d,
                     ));
@@ -97,16 +117,18 @@ fn node_inspector(m: &Model, c: &ClusterView, id: NodeId, d: &Callback<Action>) 
             }
         }
     } else {
-        actions.push(button(
+        actions.push(kbutton(
             "Restart",
-            "Restart from durable state (r)",
+            "Restart from durable state",
+            "R",
             iv(Intervention::Restart { node: id }),
             d,
         ));
     }
-    actions.push(button(
+    actions.push(kbutton(
         "Isolate",
-        "Partition this node from the rest (i)",
+        "Partition this node from the rest",
+        "I",
         iv(Intervention::Partition {
             groups: vec![vec![id]],
         }),
@@ -130,16 +152,18 @@ fn message_inspector(m: &Model, id: u64, d: &Callback<Action>) -> Html {
     };
     let msg = MsgId(id);
     let hold = if f.held {
-        button(
+        kbutton(
             "Release",
-            "Let it continue (h)",
+            "Let it continue",
+            "Shift+H",
             iv(Intervention::Release { msg }),
             d,
         )
     } else {
-        button(
+        kbutton(
             "Hold",
-            "Freeze it where it is (h)",
+            "Freeze it where it is",
+            "Shift+H",
             iv(Intervention::Hold { msg }),
             d,
         )
@@ -150,8 +174,8 @@ fn message_inspector(m: &Model, id: u64, d: &Callback<Action>) -> Html {
             <p class="summary">{ f.summary.clone() }</p>
             <p class="meta">{ format!("#{} · sent {} · arrives {}{}", f.id, format_time(f.sent), format_time(f.arrive), if f.held { " · held" } else { "" }) }</p>
             <div class="actions">
-                { button("Drop", "Lose this message (Delete)", iv(Intervention::Drop { msg }), d) }
-                { button("Duplicate", "Send a second copy", iv(Intervention::Duplicate { msg }), d) }
+                { kbutton("Drop", "Lose this message", "Delete", iv(Intervention::Drop { msg }), d) }
+                { kbutton("Duplicate", "Send a second copy", "Shift+D", iv(Intervention::Duplicate { msg }), d) }
                 { hold }
             </div>
         </section>
@@ -180,14 +204,15 @@ fn link_inspector(c: &ClusterView, a: NodeId, b: NodeId, d: &Callback<Action>) -
                 { button("Lossy 30%", "Lose 30% of messages both ways", set(LinkState::Lossy { loss: 0.3 }, a, b, true), d) }
                 { if l.held_ab || l.held_ba {
                     html! { <>
-                        { button("Release held", "Deliver the waiting messages", iv(Intervention::ReleaseLink { from: a, to: b }), d) }
+                        { kbutton("Release held", "Deliver the waiting messages (Shift+H releases both directions)", "", iv(Intervention::ReleaseLink { from: a, to: b }), d) }
                         { button("Release held ←", "Deliver the waiting messages", iv(Intervention::ReleaseLink { from: b, to: a }), d) }
                     </> }
                 } else {
-                    button(&format!("Hold {a}→{b}"), "Messages wait at the end of the link", iv(Intervention::HoldLink { from: a, to: b }), d)
+                    kbutton(&format!("Hold {a}→{b}"), "Messages wait at the end of the link", "Shift+H", iv(Intervention::HoldLink { from: a, to: b }), d)
                 } }
                 { button("Heal link", "Both directions healthy", set(LinkState::Healthy, a, b, true), d) }
             </div>
+            <p class="hint">{ format!("Keys: K {} {} cycles this link through cut both ways, cut one way, the other way, lossy and healthy; Shift+H holds or releases its messages.", a.0, b.0) }</p>
         </section>
     }
 }
@@ -195,78 +220,48 @@ fn link_inspector(c: &ClusterView, a: NodeId, b: NodeId, d: &Callback<Action>) -
 /// The fault presets (Jepsen's catalogue) and the marked-nodes partition.
 fn faults(m: &Model, c: &ClusterView, d: &Callback<Action>) -> Html {
     let n = m.world.n();
-    let ids: Vec<NodeId> = (1..=n).map(NodeId).collect();
-    let half: Vec<NodeId> = ids[..(n as usize) / 2].to_vec();
     let target = leader(c).or(match m.selected {
         Selection::Node(id) => Some(id),
         _ => None,
     });
     let marked: Vec<NodeId> = m.marked.iter().copied().collect();
     let dd = d.clone();
-    let bridge = {
-        // Two majorities that share one node: {1..k} and {k..n}, the bridge is node k.
-        let k = n.div_ceil(2);
+    let many = |ivs: Vec<Intervention>| {
         let d = d.clone();
         Callback::from(move |_: MouseEvent| {
-            for a in 1..k {
-                for b in k + 1..=n {
-                    d.emit(iv(Intervention::SetLink {
-                        from: NodeId(a),
-                        to: NodeId(b),
-                        link: LinkState::Cut,
-                        both: true,
-                    }));
-                }
+            for i in &ivs {
+                d.emit(iv(i.clone()));
             }
         })
     };
-    let ring = {
-        // Each node sees only its neighbours on the circle (within n/2 - 1 steps):
-        // every node reaches a majority, but no two nodes see the same majority.
-        let d = d.clone();
-        Callback::from(move |_: MouseEvent| {
-            let reach = (n / 2).saturating_sub(1).max(1);
-            for a in 1..=n {
-                for b in a + 1..=n {
-                    let gap = (b - a).min(n - (b - a));
-                    if gap > reach {
-                        d.emit(iv(Intervention::SetLink {
-                            from: NodeId(a),
-                            to: NodeId(b),
-                            link: LinkState::Cut,
-                            both: true,
-                        }));
-                    }
-                }
-            }
-        })
-    };
+    let bridge = many(super::model::bridge_cuts(n));
+    let ring = many(super::model::ring_cuts(n));
     html! {
         <section class="faults" aria-label="Faults">
             <h2>{ "Faults" }</h2>
             <div class="actions">
                 { match target {
-                    Some(t) => button(&format!("Isolate node {t}"), "Partition the leader (or the selected node) from the rest (i)", iv(Intervention::Partition { groups: vec![vec![t]] }), &dd),
+                    Some(t) => kbutton(&format!("Isolate node {t}"), "Partition the leader (or the selected node) from the rest", "I", iv(Intervention::Partition { groups: vec![vec![t]] }), &dd),
                     None => html! { <button type="button" disabled=true>{ "Isolate leader" }</button> },
                 } }
-                { button("Split in halves", "Two islands", iv(Intervention::Partition { groups: vec![half] }), &dd) }
-                <button type="button" title="Two majorities that share one node" onclick={bridge}>{ "Bridge" }</button>
-                <button type="button" title="Each node sees only its neighbours" onclick={ring}>{ "Ring of majorities" }</button>
+                { kbutton("Split in halves", "Two islands", "Shift+S", iv(super::model::halves(n)), &dd) }
+                <button type="button" title="Two majorities that share one node (Shift+B)" aria-keyshortcuts="Shift+B" onclick={bridge}>{ "Bridge" }</button>
+                <button type="button" title="Each node sees only its neighbours (Shift+O)" aria-keyshortcuts="Shift+O" onclick={ring}>{ "Ring of majorities" }</button>
                 if !marked.is_empty() {
-                    { button(&format!("Isolate marked ({})", marked.len()), "Partition the shift-clicked nodes from the rest (p)", iv(Intervention::Partition { groups: vec![marked.clone()] }), &dd) }
+                    { kbutton(&format!("Isolate marked ({})", marked.len()), "Partition the marked nodes from the rest", "I", iv(Intervention::Partition { groups: vec![marked.clone()] }), &dd) }
                 }
-                { button("Heal all", "Remove every partition and link fault (h)", iv(Intervention::Heal { links: true }), &dd) }
+                { kbutton("Heal all", "Remove every partition and link fault", "H", iv(Intervention::Heal { links: true }), &dd) }
             </div>
             <div class="drag-mode" role="radiogroup" aria-label="Dragging on the picture">
                 <span>{ "Drag on the picture to " }</span>
-                <button type="button" role="radio" aria-checked={(m.drag_mode == DragMode::Select).to_string()}
+                <button type="button" role="radio" aria-checked={(m.drag_mode == DragMode::Select).to_string()} aria-keyshortcuts="D" title="Dragging marks nodes (D switches)"
                     class={classes!((m.drag_mode == DragMode::Select).then_some("on"))}
                     onclick={let d = d.clone(); Callback::from(move |_: MouseEvent| d.emit(Action::SetDragMode(DragMode::Select)))}>{ "mark nodes" }</button>
-                <button type="button" role="radio" aria-checked={(m.drag_mode == DragMode::Cut).to_string()}
+                <button type="button" role="radio" aria-checked={(m.drag_mode == DragMode::Cut).to_string()} aria-keyshortcuts="D" title="Dragging cuts links (D switches)"
                     class={classes!((m.drag_mode == DragMode::Cut).then_some("on"))}
                     onclick={let d = d.clone(); Callback::from(move |_: MouseEvent| d.emit(Action::SetDragMode(DragMode::Cut)))}>{ "cut links" }</button>
             </div>
-            <p class="hint">{ "Mark nodes (drag a box, or shift-click), then isolate them (I). Draw a line to cut every link it crosses. Click a link or a message to act on it." }</p>
+            <p class="hint">{ "Mark nodes (drag a box, shift-click, or Shift+number), then isolate them (I). Draw a line to cut every link it crosses. Click a link or a message to act on it." }</p>
         </section>
     }
 }
@@ -318,13 +313,14 @@ fn network(m: &Model, d: &Callback<Action>) -> Html {
     html! {
         <section class="network" aria-label="Network">
             <h2>{ "Network" }</h2>
+            <p class="hint">{ "W moves here; Tab goes from slider to slider, ← and → change the value." }</p>
             { slider("Latency min", "lat-min", 1.0, 200.0, 1.0, ms(cfg.latency_min_us), " ms", with(|c, v| c.latency_min_us = (v * 1000.0) as u64)) }
             { slider("Latency max", "lat-max", 1.0, 200.0, 1.0, ms(cfg.latency_max_us), " ms", with(|c, v| { c.latency_max_us = (v * 1000.0) as u64; if c.latency_min_us > c.latency_max_us { c.latency_min_us = c.latency_max_us; } })) }
             { slider("Jitter", "jitter", 0.0, 200.0, 1.0, ms(cfg.jitter_us), " ms", with(|c, v| c.jitter_us = (v * 1000.0) as u64)) }
             { slider("Loss", "loss", 0.0, 100.0, 1.0, (cfg.loss * 100.0).round(), "%", with(|c, v| c.loss = v / 100.0)) }
             { slider("Duplication", "dup", 0.0, 100.0, 1.0, (cfg.duplicate * 100.0).round(), "%", with(|c, v| c.duplicate = v / 100.0)) }
             <div class="actions">
-                { button("Reset network", "Back to 10–15 ms, no loss, no duplication", iv(Intervention::Network { config: NetConfig::default() }), d) }
+                { kbutton("Reset network", "Back to 10–15 ms, no loss, no duplication", "Shift+W", iv(Intervention::Network { config: NetConfig::default() }), d) }
             </div>
         </section>
     }
@@ -336,6 +332,7 @@ fn messages(m: &Model, d: &Callback<Action>) -> Html {
     html! {
         <section class="messages" aria-label="Messages in flight">
             <h2>{ format!("Messages in flight ({total})") }</h2>
+            if total > 0 { <p class="hint">{ "Q selects the next one, Shift+Q the previous." }</p> }
             <ul>
                 { for flights.iter().take(24).map(|f| {
                     let id = f.id;

@@ -138,16 +138,21 @@ fn vclock_pane(m: &Model, shell: &Rc<Shell>, d: &Callback<Action>) -> Html {
                     <span class="dot concurrent"></span>{ "concurrent" }
                 </span>
                 <div class="actions">
-                    <button type="button" onclick={back} title="Scroll back in time">{ "◀" }</button>
-                    <button type="button" onclick={fwd} title="Scroll forward">{ "▶" }</button>
-                    <button type="button" onclick={live} disabled={m.diagram_back == 0} title="Follow the present">{ "Now" }</button>
-                    <button type="button" onclick={zoom_in} title="Show less time">{ "+" }</button>
-                    <button type="button" onclick={zoom_out} title="Show more time">{ "−" }</button>
-                    <span class="span-label">{ crate::sim::time::format_time(span) }</span>
+                    <button type="button" onclick={back} aria-keyshortcuts="Shift+ArrowLeft" title="Scroll back in time (Shift+←)">{ "◀" }</button>
+                    <button type="button" onclick={fwd} aria-keyshortcuts="Shift+ArrowRight" title="Scroll forward (Shift+→)">{ "▶" }</button>
+                    <button type="button" onclick={live} disabled={m.diagram_back == 0} aria-keyshortcuts="Shift+End" title="Follow the present (Shift+End)">{ "Now" }</button>
+                    <button type="button" onclick={zoom_in} aria-keyshortcuts="Z" title="Show less time (Z)">{ "+" }</button>
+                    <button type="button" onclick={zoom_out} aria-keyshortcuts="Shift+Z" title="Show more time (Shift+Z)">{ "−" }</button>
+                    <span class="span-label" title="Time the diagram shows">{ crate::sim::time::format_time(span) }</span>
+                    if m.diagram_back > 0 {
+                        <span class="span-label" id="diagram-end" title="The diagram's right edge (scrolled back from the present)">
+                            { format!("to {}", crate::sim::time::format_time(m.world.now().saturating_sub(m.diagram_back))) }
+                        </span>
+                    }
                 </div>
             </div>
             <canvas id="diagram" class="diagram" ref={shell.diagram_canvas.clone()} {onclick} {onmousemove} {onwheel}
-                role="img" aria-label="Space-time diagram: one line per node, events as dots, messages as arrows. Click an event to highlight its causal past and future; shift-click a second event to compare them."></canvas>
+                role="img" aria-label="Space-time diagram: one line per node, events as dots, messages as arrows. Click an event (or press < and >) to highlight its causal past and future; shift-click a second event (or press { and }) to compare them."></canvas>
         </section>
     }
 }
@@ -202,16 +207,16 @@ fn vclock_side(m: &Model, d: &Callback<Action>) -> Html {
     html! {
         <section class="protocol-side" aria-label="Vector clocks">
             <h2>{ "Causality" }</h2>
-            <p class="hint">{ "Click a node for a local event; drag from one node to another to send a message." }</p>
+            <p class="hint">{ "Click a node for a local event (or select it and press L); drag from one node to another to send a message (or M, then the other node's number). O moves to the options below." }</p>
             { info }
             <label class="slider">
                 <span>{ "Events/s" }</span>
-                <input type="range" min="0" max="40" step="1" value={st.events_per_sec.to_string()} onchange={rate} aria-label="Automatic events per simulated second per node" />
+                <input id="opt-rate" type="range" min="0" max="40" step="1" value={st.events_per_sec.to_string()} onchange={rate} aria-label="Automatic events per simulated second per node" aria-keyshortcuts="O" />
                 <output>{ format!("{}", st.events_per_sec) }</output>
             </label>
             <label class="check"><input type="checkbox" checked={st.show_lamport} onchange={lamport} />{ " Show Lamport clocks instead of vectors" }</label>
             <div class="actions">
-                <button type="button" onclick={shiviz} title="A log that ShiViz opens">{ "Export ShiViz log" }</button>
+                <button type="button" onclick={shiviz} title="A log that ShiViz opens (S, then L)">{ "Export ShiViz log" }</button>
             </div>
         </section>
     }
@@ -243,6 +248,7 @@ fn raft_pane(m: &Model) -> Html {
                 <span class="legend">{ "cell: term · command; solid = committed, dashed = not yet; ▌ commit index" }
                     if leader.is_some() { { "; leader's view of each follower: M = matchIndex, N = nextIndex" } }</span>
             </div>
+            { presenter_safety_row(m, s.sim()) }
             <table class="logs">
                 <thead><tr><th scope="col">{ "node" }</th>
                     { for (first..first + shown).map(|i| html!{ <th scope="col">{ i }</th> }) }
@@ -309,13 +315,34 @@ fn raft_side(m: &Model, d: &Callback<Action>) -> Html {
                 }) }
             </ul>
             <h2>{ "Options" }</h2>
-            <label class="check"><input type="checkbox" checked={st.prevote} onchange={toggle(|s, v| s.raft.prevote = v)} />{ " PreVote (§9.6)" }</label>
+            <p class="hint">{ "O moves here; Tab goes from option to option, Space switches one." }</p>
+            <label class="check"><input id="opt-prevote" type="checkbox" aria-keyshortcuts="O" checked={st.prevote} onchange={toggle(|s, v| s.raft.prevote = v)} />{ " PreVote (§9.6)" }</label>
             <label class="check"><input type="checkbox" checked={st.check_quorum} onchange={toggle(|s, v| s.raft.check_quorum = v)} />{ " CheckQuorum" }</label>
             <label class="check"><input type="checkbox" checked={st.noop_on_election} onchange={toggle(|s, v| s.raft.noop_on_election = v)} />{ " New leader appends a no-op (§8)" }</label>
             <p class="hint">{ "Teaching switches that break Raft on purpose:" }</p>
             <label class="check danger"><input type="checkbox" checked={st.unsafe_vote_no_uptodate_check} onchange={toggle(|s, v| s.raft.unsafe_vote_no_uptodate_check = v)} />{ " Grant votes without the up-to-date check" }</label>
             <label class="check danger"><input type="checkbox" checked={st.unsafe_commit_old_terms} onchange={toggle(|s, v| s.raft.unsafe_commit_old_terms = v)} />{ " Commit old-term entries by counting replicas (Figure 8)" }</label>
         </section>
+    }
+}
+
+/// Presenter mode folds the side panel away; the Raft safety checker stays on screen as large
+/// badges at the top of the logs pane.
+fn presenter_safety_row(m: &Model, sim: &crate::sim::Sim<crate::protocols::raft::Raft>) -> Html {
+    if !m.presenter {
+        return html! {};
+    }
+    let badges = checker_status(sim);
+    html! {
+        <ul class="safety-row" aria-label="Raft safety checker">
+            { for badges.iter().map(|b| html! {
+                <li class={classes!("badge", if b.ok { "ok" } else { "broken" })} title={b.explanation.clone()}>
+                    <span class="mark" aria-hidden="true">{ if b.ok { "✓" } else { "✗" } }</span>
+                    <span class="name">{ b.name }</span>
+                    <span class="sr-only">{ if b.ok { ": holds" } else { ": BROKEN" } }</span>
+                </li>
+            }) }
+        </ul>
     }
 }
 

@@ -306,6 +306,16 @@ pub fn ring_pane_component(p: &RingPaneProps) -> Html {
         })
     };
 
+    let on_key = {
+        let (draft, query) = (draft.clone(), query.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" {
+                e.prevent_default();
+                draft.set(String::new());
+                query.set(None);
+            }
+        })
+    };
     let view = &p.data.view;
     let summary = ring_summary(view, (*found).as_ref());
     html! {
@@ -318,11 +328,12 @@ pub fn ring_pane_component(p: &RingPaneProps) -> Html {
                 { legend(view) }
                 <form class="ring-lookup" onsubmit={on_submit} role="search" aria-label="Look up a key">
                     <label for="ring-key">{ "Look up a key" }</label>
-                    <input id="ring-key" type="text" value={(*draft).clone()} oninput={on_input}
+                    <input id="ring-key" type="text" value={(*draft).clone()} oninput={on_input} onkeydown={on_key}
+                        aria-keyshortcuts="/" title="Look up a key (/ comes here; Escape clears)"
                         placeholder="e.g. key-7 or apple" autocomplete="off" spellcheck="false" />
                     <button type="submit" class="primary">{ "Look up" }</button>
                     if query.is_some() {
-                        <button type="button" onclick={on_clear}>{ "Clear" }</button>
+                        <button type="button" onclick={on_clear} title="Clear the lookup (Escape in the box)">{ "Clear" }</button>
                     }
                 </form>
                 { lookup_words((*found).as_ref()) }
@@ -471,7 +482,7 @@ fn node_actions(view: &RingView, selected: Option<NodeId>, d: &Callback<Action>)
             let onclick = Callback::from(move |_: MouseEvent| {
                 d.emit(Action::Intervene(Intervention::Join { node }))
             });
-            html! { <button type="button" class="primary" {onclick} title="Add this standby node to the ring">{ format!("Add node {node}") }</button> }
+            html! { <button type="button" class="primary" {onclick} title="Add this standby node to the ring (J)" aria-keyshortcuts="J">{ format!("Add node {node}") }</button> }
         }
         None => html! { <span class="ring-muted">{ "No standby node to add" }</span> },
     };
@@ -481,7 +492,7 @@ fn node_actions(view: &RingView, selected: Option<NodeId>, d: &Callback<Action>)
             let onclick = Callback::from(move |_: MouseEvent| {
                 d.emit(Action::Intervene(Intervention::Leave { node }))
             });
-            html! { <button type="button" {onclick} title="Remove this node gracefully: it hands its keys off first">{ format!("Remove node {node}") }</button> }
+            html! { <button type="button" {onclick} title="Remove this node gracefully: it hands its keys off first (Shift+J)" aria-keyshortcuts="Shift+J">{ format!("Remove node {node}") }</button> }
         }
         None => html! { <span class="ring-muted">{ "Select a member node to remove it" }</span> },
     };

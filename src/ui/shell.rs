@@ -168,8 +168,40 @@ impl Shell {
         }
         let end = sim.now().saturating_sub(m.diagram_back);
         if let Ok(mut d) = self.diagram.try_borrow_mut() {
+            d.large = m.presenter;
             d.draw(&canvas, sim, m.diagram_span, end, &hl.1);
         }
+    }
+
+    /// Paints the message layer (messages, timer arcs, the causal rings) as the page shows it,
+    /// in viewBox units, onto another canvas's context: the PNG export.
+    pub fn paint_messages(&self, ctx: &web_sys::CanvasRenderingContext2d) {
+        let m = self.model.borrow();
+        let hl = self.highlight.borrow();
+        let reach: &[Option<bool>] = match (&m.world, m.chosen_event) {
+            (World::Vclock(_), Some(_)) => &hl.1.node_reach,
+            _ => &[],
+        };
+        Painter::default().paint(ctx, &m.world, self.reduced_motion.get(), reach);
+    }
+
+    /// Paints the space-time diagram's window as the page shows it onto another canvas's
+    /// context, `w` x `h` CSS pixels at `scale` (the PNG export). False outside vector clocks.
+    pub fn paint_diagram(
+        &self,
+        ctx: &web_sys::CanvasRenderingContext2d,
+        w: f64,
+        h: f64,
+        scale: f64,
+    ) -> bool {
+        let m = self.model.borrow();
+        let World::Vclock(s) = &m.world else {
+            return false;
+        };
+        let hl = self.highlight.borrow();
+        let end = s.sim().now().saturating_sub(m.diagram_back);
+        DiagramPainter::default().paint(ctx, (w, h, scale), s.sim(), m.diagram_span, end, &hl.1);
+        true
     }
 
     /// The message drawn at a viewBox point.
