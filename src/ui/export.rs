@@ -3,6 +3,7 @@
 //! escaped, so it is tested natively.
 
 use super::canvas::glyph;
+use super::geometry::math;
 use super::geometry::{Layout, VIEW_H, VIEW_W};
 use super::model::Model;
 use crate::sim::LinkState;
@@ -214,8 +215,8 @@ fn node(s: &mut String, n: &crate::world::NodeCard, layout: &Layout) {
                     let a = std::f64::consts::FRAC_PI_6 + k as f64 * std::f64::consts::FRAC_PI_3;
                     format!(
                         "{:.1},{:.1}",
-                        x + r * 1.12 * a.cos(),
-                        y + r * 1.12 * a.sin()
+                        x + r * 1.12 * math::cos(a),
+                        y + r * 1.12 * math::sin(a)
                     )
                 })
                 .collect();
