@@ -23,7 +23,7 @@ pub const MAX_FRAME_MS: f64 = 100.0;
 /// Longest fast-forward: 10 simulated minutes.
 pub const MAX_FAST_FORWARD: SimTime = 600 * SEC;
 /// Events per frame of a fast-forward until the shell has measured how fast this machine is.
-pub const FF_SLICE: u64 = 10_000;
+pub const FF_SLICE: u64 = 2_000;
 
 /// What is selected for the inspector.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -124,7 +124,16 @@ impl Shell {
         if change >= Change::Frame {
             self.draw();
         }
-        if change == Change::View {
+        let fast_forwarding = frame
+            && self
+                .model
+                .try_borrow()
+                .is_ok_and(|m| m.fast_forward.is_some());
+        if change == Change::View && fast_forwarding {
+            // The panels wait for the end of a fast-forward (they would show a moment already
+            // gone, at the cost of a layout of the whole page); the button shows the progress.
+            self.dirty.set(true);
+        } else if change == Change::View {
             if frame {
                 // During playback, panels refresh at most ten times a second.
                 let t = now_ms();
@@ -207,6 +216,21 @@ impl Shell {
             // ten times a second (a new text every frame costs a layout and a repaint of the
             // header, and sixty changes a second cannot be read anyway), preferably in a frame
             // that repaints the picture anyway.
+            if let Some((from, to)) = m.fast_forward {
+                // The » button's text node (Yew's own, so its next render still applies).
+                let pct = format!(
+                    "{}%",
+                    (m.world.now().saturating_sub(from)) * 100 / (to - from).max(1)
+                );
+                if let Some(text) = gloo::utils::document()
+                    .get_element_by_id("ff")
+                    .and_then(|b| b.first_child())
+                {
+                    if text.node_value().as_deref() != Some(pct.as_str()) {
+                        text.set_node_value(Some(&pct));
+                    }
+                }
+            }
             let t = now_ms();
             let running = m.playing || m.fast_forward.is_some();
             let since = t - self.clock_at.get();
