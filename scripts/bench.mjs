@@ -12,6 +12,8 @@
 //   BENCH_LIGHTHOUSE=0       skip Lighthouse
 //   BENCH_NATIVE=0           skip the native events-per-second run (cargo)
 //   BENCH_ONLY=raft,vclock   run only these animation scenarios (raft, vclock, ring, stress)
+//   BENCH_PARTS=load,anim    run only these parts (load, anim, sim, native, soak, lighthouse;
+//                            default all of them)
 //
 // Where each figure comes from:
 // - busy, script, style+layout: the DevTools protocol's Performance.getMetrics (TaskDuration,
@@ -38,6 +40,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 60);
 const SOAK_SAMPLE = Number(process.env.BENCH_SOAK_SAMPLE ?? 10);
 const ONLY = process.env.BENCH_ONLY?.split(',');
+const PARTS = process.env.BENCH_PARTS?.split(',');
+const part = (name) => !PARTS || PARTS.includes(name);
 const RATES = [1, 4];
 
 const log = (...a) => console.error('[bench]', ...a);
@@ -326,11 +330,24 @@ async function simulation(browser, url) {
       nodescape.load({ nodescape: 1, protocol: 'raft', seed: '1', nodes: 5 });
       await new Promise((r) => setTimeout(r, 200));
       window.__benchLongest = 0;
+      // fastForward() runs in slices over animation frames and returns a promise; record the
+      // frame intervals meanwhile (the page's responsiveness) as well as long tasks.
+      const frames = [];
+      let recording = true;
+      const tick = (t) => {
+        frames.push(t);
+        if (recording) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
       const t0 = performance.now();
-      nodescape.fastForward(600);
+      const reached = await nodescape.fastForward(600);
       const ff = performance.now() - t0;
+      recording = false;
+      if (reached !== 600000) throw new Error(`fastForward(600) ended at ${reached} ms`);
       await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 100)));
       const longest = window.__benchLongest;
+      const gaps = frames.slice(1).map((t, i) => t - frames[i]);
+      const gap = gaps.length ? Math.max(...gaps) : null;
       // Seeks to 20 moments spread over the run (a fixed sequence, so runs compare).
       let x = 12345;
       const seeks = [];
@@ -342,7 +359,7 @@ async function simulation(browser, url) {
         seeks.push(performance.now() - s0);
       }
       seeks.sort((a, b) => a - b);
-      return { ff, longest, seekMedian: seeks[10], seekMax: seeks[19] };
+      return { ff, longest, gap, frames: gaps.length, seekMedian: seeks[10], seekMax: seeks[19] };
     });
     out[`ff@${rate}`] = r;
     await close(opened, `fast-forward at ${rate}x`);
@@ -469,18 +486,18 @@ async function main() {
     const version = browser.version();
     const sizes = transferSizes();
     log('loading');
-    const load = await loading(browser, server.url);
+    const load = part('load') ? await loading(browser, server.url) : [];
     log('animation scenarios');
-    const anim = await animationRows(browser, server.url);
+    const anim = part('anim') ? await animationRows(browser, server.url) : { rows: [], extra: {} };
     log('simulation speed, fast-forward, seek');
-    const sim = await simulation(browser, server.url);
+    const sim = part('sim') ? await simulation(browser, server.url) : null;
     log('native simulation speed (cargo run --release --no-default-features --example bench_events)');
-    const native = await nativeRate();
+    const native = part('native') ? await nativeRate() : { note: 'skipped (BENCH_PARTS)' };
     log(`soak: ${SOAK_SECONDS} s at 10x`);
-    const soakSamples = await soak(browser, server.url);
+    const soakSamples = part('soak') ? await soak(browser, server.url) : [];
     log('Lighthouse');
     await browser.close();
-    const lh = await lighthouse(server.url);
+    const lh = part('lighthouse') ? await lighthouse(server.url) : [];
 
     const rows = [];
     for (const r of anim.rows) {
@@ -511,24 +528,29 @@ async function main() {
     }
     const total = Object.values(sizes).reduce((a, b) => a + b, 0);
     o.push(['transfer size, gzip -9', '', `${kb(total)}: wasm ${kb(sizes.wasm)}, JS ${kb(sizes.js)}, CSS ${kb(sizes.css)}, HTML ${kb(sizes.html)}, other ${kb(sizes.other)}`]);
-    o.push(['simulated events/s in the browser, 5-node Raft (6 x advance(600000))', '1x',
-      `${Math.round(sim.browserRate).toLocaleString('en')} (${sim.browserEvents} events in ${sim.browserSeconds.toFixed(2)} s)`]);
-    if (native.events_per_sec) {
+    if (sim) {
+      o.push(['simulated events/s in the browser, 5-node Raft (6 x advance(600000))', '1x',
+        `${Math.round(sim.browserRate).toLocaleString('en')} (${sim.browserEvents} events in ${sim.browserSeconds.toFixed(2)} s)`]);
+    }
+    if (native.events_per_sec && sim) {
       o.push(['simulated events/s natively, same run (examples/bench_events.rs)', '',
         `${Math.round(native.events_per_sec).toLocaleString('en')} (${native.events} events in ${native.seconds.toFixed(2)} s); native/browser ${(native.events_per_sec / sim.browserRate).toFixed(2)}x; digests ${native.digest === sim.browserDigest ? 'equal' : `differ (${native.digest} vs ${sim.browserDigest})`}`]);
     } else {
       o.push(['simulated events/s natively', '', native.note]);
     }
     if (native.benchNative) o.push(['examples/bench_native.rs', '', native.benchNative.replace(/\n/g, '; ')]);
-    for (const rate of RATES) {
+    for (const rate of sim ? RATES : []) {
       const f = sim[`ff@${rate}`];
-      o.push(['fastForward(600): 10 min of 5-node Raft (longest task)', `${rate}x`, `${ms(f.ff, 0)} (${f.longest == null ? 'n/a' : ms(f.longest, 0)})`]);
+      o.push(['fastForward(600): 10 min of 5-node Raft (longest task >= 50 ms; frames, longest frame gap)', `${rate}x`,
+        `${ms(f.ff, 0)} (${f.longest == null ? 'n/a' : f.longest ? ms(f.longest, 0) : 'none'}; ${f.frames} frames, ${ms(f.gap, 0)})`]);
       o.push(['seek to 20 moments of that run: median / max', `${rate}x`, `${ms(f.seekMedian)} / ${ms(f.seekMax)}`]);
     }
-    const first = soakSamples[0], last = soakSamples.at(-1);
-    const afterMinute = soakSamples.find((s) => s.wall >= Math.min(60, SOAK_SECONDS / 2)) ?? first;
-    o.push([`soak, 5-node Raft at 10x, ${SOAK_SECONDS} s (${Math.round(last.sim)} s simulated)`, '1x',
-      `wasm ${mb(first.wasm)} -> ${mb(afterMinute.wasm)} -> ${mb(last.wasm)}; JS heap ${mb(first.heap)} -> ${mb(afterMinute.heap)} -> ${mb(last.heap)}; DOM ${first.dom} -> ${last.dom}`]);
+    if (soakSamples.length) {
+      const first = soakSamples[0], last = soakSamples.at(-1);
+      const afterMinute = soakSamples.find((s) => s.wall >= Math.min(60, SOAK_SECONDS / 2)) ?? first;
+      o.push([`soak, 5-node Raft at 10x, ${SOAK_SECONDS} s (${Math.round(last.sim)} s simulated)`, '1x',
+        `wasm ${mb(first.wasm)} -> ${mb(afterMinute.wasm)} -> ${mb(last.wasm)}; JS heap ${mb(first.heap)} -> ${mb(afterMinute.heap)} -> ${mb(last.heap)}; DOM ${first.dom} -> ${last.dom}`]);
+    }
     for (const l of lh) {
       o.push([`Lighthouse ${l.version ?? '12'} (${l.preset})`, '',
         l.note ?? `performance ${l.performance}, accessibility ${l.accessibility} (FCP ${ms(l.fcp, 0)}, LCP ${ms(l.lcp, 0)}, TBT ${ms(l.tbt, 0)})`]);

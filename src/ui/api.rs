@@ -185,6 +185,14 @@ pub fn install(shell: Rc<Shell>) {
             let m = s.model.borrow();
             let mut v = m.world.state_json();
             v["playing"] = m.playing.into();
+            v["fastForward"] = match m.fast_forward {
+                Some((from, to)) => serde_json::json!({
+                    "from": from as f64 / 1000.0,
+                    "to": to as f64 / 1000.0,
+                    "done": m.world.now().saturating_sub(from) as f64 / (to - from).max(1) as f64,
+                }),
+                None => serde_json::Value::Null,
+            };
             v["speed"] = m.speed.into();
             v["seed"] = m.base.seed.clone().into();
             Ok(parse(&v.to_string()))
@@ -233,8 +241,16 @@ pub fn install(shell: Rc<Shell>) {
                 .as_f64()
                 .filter(|v| v.is_finite() && *v >= 0.0 && *v <= 600.0)
                 .ok_or_else(|| error("fastForward(seconds) takes 0 to 600"))?;
-            s.dispatch(Action::AdvanceBy((secs * SEC as f64) as u64));
-            Ok(JsValue::UNDEFINED)
+            // Runs in slices over the next animation frames (as the » button does), so the
+            // page keeps answering; the promise settles when it ends.
+            let us = (secs * SEC as f64) as u64;
+            if us >= crate::sim::MS {
+                s.dispatch(Action::FastForward(us));
+            }
+            let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+                s.when_fast_forward_ends(resolve);
+            });
+            Ok(promise.into())
         }),
     );
     set(

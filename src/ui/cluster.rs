@@ -1,6 +1,7 @@
 //! The cluster picture: links (bottom SVG), messages and timer arcs (canvas, drawn every frame
 //! by the painter), nodes (top SVG). Nodes and links are focusable and labelled in words.
 
+use super::canvas::LinkPainter;
 use super::geometry::math;
 use super::geometry::{to_view, Layout, VIEW_H, VIEW_W};
 use super::model::{Action, Model, Selection};
@@ -221,7 +222,24 @@ pub fn convex_hull(pts: &[(f64, f64)]) -> Vec<(f64, f64)> {
 
 /// The whole cluster picture.
 pub fn cluster_view(m: &Model, shell: &Rc<Shell>) -> Html {
-    let cluster = m.world.cluster();
+    let mut cluster = m.world.cluster();
+    // Small clusters: every link is an SVG element, focusable and labelled. Large ones: the
+    // links are painted on a canvas (`LinkPainter`), clicked through the same hit test, named
+    // in a tooltip, and reached by keyboard from a node's inspector; only the selected link is
+    // an element (focusable, Enter cycles it like a click).
+    let painted = cluster.links.len() > LinkPainter::MAX_ELEMENTS;
+    let selected_link = match m.selected {
+        Selection::Link(a, b) => cluster.links.iter().find(|l| l.a == a && l.b == b).cloned(),
+        _ => None,
+    };
+    let cards = if painted {
+        std::mem::take(&mut cluster.links)
+    } else {
+        Vec::new()
+    };
+    if let Ok(mut p) = shell.links.try_borrow_mut() {
+        p.set(m.world.n(), cards, m.presenter);
+    }
     let layout = Layout::circle(m.world.n());
     let dispatch = shell.callback();
     let groups: Vec<Vec<NodeId>> = {
@@ -323,6 +341,13 @@ pub fn cluster_view(m: &Model, shell: &Rc<Shell>) -> Html {
                             )
                         })
                     })
+                    .or_else(|| {
+                        // Links painted on the canvas are named here (SVG links carry a title).
+                        let pt = point(&e)?;
+                        let n = shell.model.borrow().world.n();
+                        let (a, b) = Layout::circle(n).link_at(pt, 14.0)?;
+                        shell.links.borrow().label(a, b).map(str::to_string)
+                    })
                     .unwrap_or_default();
                 if el.title() != title {
                     el.set_title(&title);
@@ -361,13 +386,18 @@ pub fn cluster_view(m: &Model, shell: &Rc<Shell>) -> Html {
     html! {
         <div class={classes!("cluster", (m.drag_mode == super::model::DragMode::Cut).then_some("cut-mode"))}
             {onclick} {onpointerdown} {onpointermove} {onpointerup}>
-            <svg class="layer links" viewBox={view_box()} role="group" aria-label="Links">
+            <canvas class="layer links-canvas" ref={shell.links_canvas.clone()} aria-hidden="true"></canvas>
+            <svg class="layer links" viewBox={view_box()} role="group"
+                aria-label={if painted { "Links: select a node to list its links" } else { "Links" }}>
                 if partitioned {
                     <g class="islands" aria-hidden="true">
                         { for groups.iter().map(|g| island(g, &layout)) }
                     </g>
                 }
                 { for cluster.links.iter().map(|l| link_view(l, &layout, selected == Selection::Link(l.a, l.b), &dispatch)) }
+                if painted {
+                    { for selected_link.iter().map(|l| link_view(l, &layout, true, &dispatch)) }
+                }
             </svg>
             <canvas class="layer flights" ref={shell.canvas.clone()} aria-hidden="true"></canvas>
             <svg class="layer nodes" id="cluster" viewBox={view_box()} role="group" aria-label="Nodes">

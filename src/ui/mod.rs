@@ -183,5 +183,9 @@ pub fn start() {
     }
     api::install(shell);
     register_service_worker();
+    // index.html's first paint (shown while the wasm loaded) gives way to the app.
+    if let Some(boot) = gloo::utils::document().get_element_by_id("boot") {
+        boot.remove();
+    }
     yew::Renderer::<app::App>::with_props(app::AppProps { scenario }).render();
 }

@@ -22,6 +22,8 @@ pub const DEFAULT_SPEED: f64 = 0.01;
 pub const MAX_FRAME_MS: f64 = 100.0;
 /// Longest fast-forward: 10 simulated minutes.
 pub const MAX_FAST_FORWARD: SimTime = 600 * SEC;
+/// Events per frame of a fast-forward until the shell has measured how fast this machine is.
+pub const FF_SLICE: u64 = 2_000;
 
 /// What is selected for the inspector.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -258,6 +260,9 @@ pub struct Model {
     pub ff_span: SimTime,
     /// A fast-forward in progress: (start, target) in simulated microseconds.
     pub fast_forward: Option<(SimTime, SimTime)>,
+    /// Events simulated per animation frame during a fast-forward (the shell tunes it so that
+    /// a frame's slice takes a few milliseconds).
+    pub ff_slice: u64,
     /// What dragging does.
     pub drag_mode: DragMode,
     /// The drag in progress.
@@ -372,6 +377,7 @@ impl Model {
             marked: BTreeSet::new(),
             ff_span: 10 * SEC,
             fast_forward: None,
+            ff_slice: FF_SLICE,
             drag_mode: DragMode::Select,
             drag: None,
             dragged: false,
@@ -419,14 +425,11 @@ impl Model {
     pub fn reduce(&mut self, action: Action) -> Change {
         match action {
             Action::Frame(ms) => {
-                if let Some((start, target)) = self.fast_forward {
-                    // About 200,000 events per frame: a few milliseconds of work.
-                    if self.world.advance_bounded(target, 200_000) {
+                if let Some((_, target)) = self.fast_forward {
+                    if self.world.advance_bounded(target, self.ff_slice.max(1)) {
                         self.fast_forward = None;
                         self.after_advance();
-                        return Change::View;
                     }
-                    let _ = start;
                     return Change::View;
                 }
                 if !self.playing {
@@ -934,6 +937,7 @@ impl Model {
         self.diagram_back = 0;
         self.carry = 0.0;
         self.playing = false;
+        self.fast_forward = None;
         Ok(())
     }
 
@@ -984,6 +988,34 @@ mod tests {
         // A long pause (tab hidden) is clamped to one frame's worth.
         m.reduce(Action::Frame(60_000.0));
         assert_eq!(m.world.now(), 16_000 + 100_000);
+    }
+
+    #[test]
+    fn a_fast_forward_runs_in_slices_and_ends_where_one_advance_does() {
+        let mut sliced = model();
+        sliced.ff_slice = 500;
+        sliced.reduce(Action::FastForward(10 * SEC));
+        let mut frames = 0;
+        while sliced.fast_forward.is_some() {
+            sliced.reduce(Action::Frame(16.0));
+            frames += 1;
+            assert!(frames < 10_000, "the fast-forward never ends");
+        }
+        assert!(frames > 1, "10 s of events fit in one slice of 500");
+        let mut whole = model();
+        whole.reduce(Action::AdvanceBy(10 * SEC));
+        assert_eq!(sliced.world.now(), 10 * SEC);
+        assert_eq!(sliced.world.digest(), whole.world.digest());
+    }
+
+    #[test]
+    fn loading_a_run_cancels_a_fast_forward() {
+        let mut m = model();
+        m.reduce(Action::FastForward(60 * SEC));
+        m.load(Scenario::default()).unwrap();
+        assert_eq!(m.fast_forward, None);
+        m.reduce(Action::Frame(16.0));
+        assert_eq!(m.world.now(), 0);
     }
 
     #[test]

@@ -134,6 +134,20 @@ fn node_inspector(m: &Model, c: &ClusterView, id: NodeId, d: &Callback<Action>) 
         }),
         d,
     ));
+    // A large cluster's links are a picture, not elements (see `LinkPainter`): the keyboard
+    // reaches each of them from either end's inspector.
+    let links = (c.links.len() > super::canvas::LinkPainter::MAX_ELEMENTS).then(|| {
+        html! {
+            <>
+                <h3>{ "Links" }</h3>
+                <ul class="node-links">
+                    { for c.links.iter().filter(|l| l.a == id || l.b == id).map(|l| html! {
+                        <li>{ button(&l.label, "Select this link to cut, hold or heal it", Action::Select(Selection::Link(l.a, l.b)), d) }</li>
+                    }) }
+                </ul>
+            </>
+        }
+    });
     html! {
         <section class="inspector" aria-label="Inspector">
             <h2>{ n.label.clone() }</h2>
@@ -141,6 +155,7 @@ fn node_inspector(m: &Model, c: &ClusterView, id: NodeId, d: &Callback<Action>) 
             if !n.view.details.is_empty() {
                 <ul class="details">{ for n.view.details.iter().map(|l| html!{ <li>{ l.clone() }</li> }) }</ul>
             }
+            { for links }
         </section>
     }
 }

@@ -98,12 +98,17 @@ fn vclock_pane(m: &Model, shell: &Rc<Shell>, d: &Callback<Action>) -> Html {
             };
             let r = el.get_bounding_client_rect();
             let p = shell.diagram.borrow();
+            let m = shell.model.borrow();
             let label = p
                 .event_at(
                     e.client_x() as f64 - r.left(),
                     e.client_y() as f64 - r.top(),
                 )
-                .and_then(|id| p.label_of(id))
+                .zip(match &m.world {
+                    World::Vclock(s) => Some(s.sim()),
+                    _ => None,
+                })
+                .and_then(|(id, sim)| p.label_of(sim, id))
                 .unwrap_or_default();
             if el.title() != label {
                 el.set_title(&label);

@@ -4,7 +4,7 @@
 //! The shell is installed once per page in a thread-local so that the JavaScript API
 //! (`window.nodescape`) and the Yew components drive the same model.
 
-use super::canvas::Painter;
+use super::canvas::{LinkPainter, Painter};
 use super::diagram::{DiagramPainter, Highlight};
 use super::model::{Action, Change, Model};
 use crate::protocols::vclock::{causal_sets, EventId, Vclock};
@@ -22,6 +22,10 @@ pub struct Shell {
     /// The canvas of the cluster picture.
     pub canvas: NodeRef,
     painter: RefCell<Painter>,
+    /// The canvas of a large cluster's links (see [`LinkPainter`]).
+    pub links_canvas: NodeRef,
+    /// The links' painter.
+    pub links: RefCell<LinkPainter>,
     /// The canvas of the space-time diagram (vector clocks).
     pub diagram_canvas: NodeRef,
     /// The diagram's painter.
@@ -31,12 +35,20 @@ pub struct Shell {
     /// Real time (ms) of the last panel render during playback (panels refresh at most 10x/s).
     last_render: Cell<f64>,
     dirty: Cell<bool>,
+    /// Real time (ms) the clock's text last changed.
+    clock_at: Cell<f64>,
+    /// Promises of `nodescape.fastForward()` waiting for the fast-forward to end.
+    ff_waiters: RefCell<Vec<js_sys::Function>>,
     /// `prefers-reduced-motion` is set.
     pub reduced_motion: Cell<bool>,
 }
 
 /// What the cached causal highlight was computed for: chosen, second, trace length.
 type HighlightKey = (Option<EventId>, Option<EventId>, u64);
+
+/// Milliseconds of simulation per animation frame during a fast-forward: the rest of the frame
+/// stays free for input, drawing and the page's own scripts.
+const FF_BUDGET_MS: f64 = 8.0;
 
 thread_local! {
     static SHELL: RefCell<Option<Rc<Shell>>> = const { RefCell::new(None) };
@@ -60,12 +72,16 @@ impl Shell {
                         model: RefCell::new(Model::new(scenario)),
                         canvas: NodeRef::default(),
                         painter: RefCell::new(Painter::default()),
+                        links_canvas: NodeRef::default(),
+                        links: RefCell::new(LinkPainter::default()),
                         diagram_canvas: NodeRef::default(),
                         diagram: RefCell::new(DiagramPainter::default()),
                         highlight: RefCell::new((None, Highlight::default())),
                         rerender: RefCell::new(None),
                         last_render: Cell::new(0.0),
                         dirty: Cell::new(false),
+                        clock_at: Cell::new(0.0),
+                        ff_waiters: RefCell::new(Vec::new()),
                         reduced_motion: Cell::new(false),
                     })
                 })
@@ -87,13 +103,37 @@ impl Shell {
     pub fn dispatch(&self, action: Action) -> Change {
         let frame = matches!(action, Action::Frame(_));
         let change = match self.model.try_borrow_mut() {
+            Ok(mut m) if frame && m.fast_forward.is_some() => {
+                // A fast-forward runs in slices of about FF_BUDGET_MS per frame, whatever the
+                // machine: measure this slice and size the next one.
+                let (t0, e0) = (now_ms(), m.world.events());
+                let change = m.reduce(action);
+                let (ms, done) = (now_ms() - t0, m.world.events() - e0);
+                if ms >= 1.0 && done > 0 {
+                    let rate = done as f64 / ms;
+                    m.ff_slice = (rate * FF_BUDGET_MS).clamp(1_000.0, 1_000_000.0) as u64;
+                } else if done >= m.ff_slice {
+                    m.ff_slice = (m.ff_slice * 2).min(1_000_000);
+                }
+                change
+            }
             Ok(mut m) => m.reduce(action),
             Err(_) => return Change::None,
         };
+        self.settle_fast_forward();
         if change >= Change::Frame {
             self.draw();
         }
-        if change == Change::View {
+        let fast_forwarding = frame
+            && self
+                .model
+                .try_borrow()
+                .is_ok_and(|m| m.fast_forward.is_some());
+        if change == Change::View && fast_forwarding {
+            // The panels wait for the end of a fast-forward (they would show a moment already
+            // gone, at the cost of a layout of the whole page); the button shows the progress.
+            self.dirty.set(true);
+        } else if change == Change::View {
             if frame {
                 // During playback, panels refresh at most ten times a second.
                 let t = now_ms();
@@ -109,6 +149,29 @@ impl Shell {
             self.rerender_now(now_ms());
         }
         change
+    }
+
+    /// Calls `done` with the simulated time (ms) once no fast-forward is running.
+    pub fn when_fast_forward_ends(&self, done: js_sys::Function) {
+        self.ff_waiters.borrow_mut().push(done);
+        self.settle_fast_forward();
+    }
+
+    fn settle_fast_forward(&self) {
+        let now = match self.model.try_borrow() {
+            Ok(m) if m.fast_forward.is_none() => m.world.now(),
+            _ => return,
+        };
+        if self.ff_waiters.borrow().is_empty() {
+            return;
+        }
+        let waiters = std::mem::take(&mut *self.ff_waiters.borrow_mut());
+        for w in waiters {
+            let _ = w.call1(
+                &wasm_bindgen::JsValue::UNDEFINED,
+                &(now as f64 / 1000.0).into(),
+            );
+        }
     }
 
     fn rerender_now(&self, t: f64) {
@@ -142,12 +205,42 @@ impl Shell {
                 (World::Vclock(_), Some(_)) => &hl.1.node_reach,
                 _ => &[],
             };
-            p.draw(&canvas, &m.world, self.reduced_motion.get(), reach);
-            // The clock ticks every frame without re-rendering the panels.
-            if let Some(clock) = gloo::utils::document().get_element_by_id("clock") {
-                let text = crate::sim::time::format_time(m.world.now());
-                if clock.text_content().as_deref() != Some(text.as_str()) {
-                    clock.set_text_content(Some(&text));
+            let drew = p.draw(&canvas, &m.world, self.reduced_motion.get(), reach);
+            if let (Some(c), Ok(mut l)) = (
+                self.links_canvas.cast::<web_sys::HtmlCanvasElement>(),
+                self.links.try_borrow_mut(),
+            ) {
+                l.draw(&c);
+            }
+            // The clock ticks without re-rendering the panels; while time runs by itself, about
+            // ten times a second (a new text every frame costs a layout and a repaint of the
+            // header, and sixty changes a second cannot be read anyway), preferably in a frame
+            // that repaints the picture anyway.
+            if let Some((from, to)) = m.fast_forward {
+                // The » button's text node (Yew's own, so its next render still applies).
+                let pct = format!(
+                    "{}%",
+                    (m.world.now().saturating_sub(from)) * 100 / (to - from).max(1)
+                );
+                if let Some(text) = gloo::utils::document()
+                    .get_element_by_id("ff")
+                    .and_then(|b| b.first_child())
+                {
+                    if text.node_value().as_deref() != Some(pct.as_str()) {
+                        text.set_node_value(Some(&pct));
+                    }
+                }
+            }
+            let t = now_ms();
+            let running = m.playing || m.fast_forward.is_some();
+            let since = t - self.clock_at.get();
+            if !running || since >= 100.0 || (drew && since >= 60.0) {
+                if let Some(clock) = gloo::utils::document().get_element_by_id("clock") {
+                    let text = crate::sim::time::format_time(m.world.now());
+                    if clock.text_content().as_deref() != Some(text.as_str()) {
+                        clock.set_text_content(Some(&text));
+                        self.clock_at.set(t);
+                    }
                 }
             }
         }

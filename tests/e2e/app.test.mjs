@@ -104,6 +104,38 @@ test('the JavaScript API reports the version and advances simulated time', async
   await context.close();
 });
 
+test('fastForward runs over several animation frames and resolves where advance() ends', async () => {
+  const { context, page, problems } = await openApp(site.url);
+  const r = await page.evaluate(async () => {
+    nodescape.load({ nodescape: 1, protocol: 'raft', seed: '3', nodes: 5 });
+    const frames = [];
+    let on = true;
+    const tick = (t) => {
+      frames.push(t);
+      if (on) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+    const pending = nodescape.fastForward(600);
+    // Returned at once: the run goes on in slices, and the state says how far it is.
+    const during = nodescape.state().fastForward;
+    const reached = await pending;
+    on = false;
+    const after = { now: nodescape.now(), ff: nodescape.state().fastForward, digest: nodescape.digest() };
+    nodescape.load({ nodescape: 1, protocol: 'raft', seed: '3', nodes: 5 });
+    nodescape.advance(600000);
+    return { isPromise: pending instanceof Promise, during, reached, after, frames: frames.length, digest: nodescape.digest() };
+  });
+  assert.ok(r.isPromise, 'fastForward returns a promise');
+  assert.deepEqual(r.during, { from: 0, to: 600000, done: 0 });
+  assert.equal(r.reached, 600000);
+  assert.equal(r.after.now, 600000);
+  assert.equal(r.after.ff, null);
+  assert.ok(r.frames >= 2, `the page drew ${r.frames} frame(s) during the fast-forward`);
+  assert.equal(r.after.digest, r.digest, 'the sliced fast-forward gives the same run as one advance');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 for (const [width, height] of [[1280, 720], [1440, 900]]) {
   test(`the page fits a ${width}x${height} screen, saved as a screenshot`, async () => {
     const { context, page, problems } = await openApp(site.url, { width, height });

@@ -365,6 +365,51 @@ test('The network sliders change the settings and record an intervention', async
   await context.close();
 });
 
+test('A 64-node cluster paints its links: a click cycles one, and a node inspector reaches each by keyboard', async () => {
+  const { page, context, problems } = await openApp();
+  await page.evaluate(() => nodescape.load({ nodescape: 1, protocol: 'raft', seed: '1', nodes: 64 }));
+  await page.waitForSelector('svg#cluster g.node[data-node="64"]');
+  // 2,016 links, but not 2,016 elements.
+  assert.equal(await page.locator('g.link').count(), 0);
+  // The mouse: a point on link 1-10 (many links cross there), named on hover and cut by a click.
+  const pt = await page.evaluate(() => {
+    const svg = document.querySelector('svg#cluster');
+    const at = (n) => {
+      const t = svg.querySelector(`g.node[data-node="${n}"]`).transform.baseVal.consolidate().matrix;
+      return new DOMPoint(t.e, t.f).matrixTransform(svg.getScreenCTM());
+    };
+    const [a, b] = [at(1), at(10)];
+    return { x: a.x + (b.x - a.x) * 0.4, y: a.y + (b.y - a.y) * 0.4 };
+  });
+  await page.mouse.move(pt.x, pt.y);
+  const title = await page.locator('.cluster').getAttribute('title');
+  const [, a, b] = title.match(/^Link (\d+) to (\d+), healthy$/).map(Number);
+  await page.mouse.click(pt.x, pt.y);
+  await page.waitForFunction(
+    ([a, b]) => nodescape.state().links.find((l) => l.a === a && l.b === b).ab.state === 'cut',
+    [a, b],
+  );
+  const cut = await page.evaluate(() => nodescape.state().links.filter((l) => l.ab.state !== 'healthy').length);
+  assert.equal(cut, 1, 'only the link under the pointer changed');
+  // The keyboard: node 5's inspector lists its links; choosing one gives a focusable link.
+  await page.locator('svg#cluster g.node[data-node="5"]').focus();
+  await page.keyboard.press('Enter');
+  const item = page.getByRole('button', { name: 'Link 5 to 9, healthy' });
+  await item.focus();
+  await page.keyboard.press('Enter');
+  const link = page.locator('g.link[data-link="5-9"]');
+  await link.waitFor();
+  await link.focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('g.link[data-link="5-9"]')?.getAttribute('aria-label') === 'Link 5 to 9, cut');
+  const l = await page.evaluate(() => nodescape.state().links.find((l) => l.a === 5 && l.b === 9));
+  assert.deepEqual([l.ab, l.ba], [{ state: 'cut' }, { state: 'cut' }]);
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: SCREENSHOTS + 'links-64-nodes-1280x720.png' });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('The same action by click and through the API gives the same trace', async () => {
   const run = async (byClick) => {
     const { page, context } = await openApp();
