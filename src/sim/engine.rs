@@ -10,7 +10,7 @@ use super::time::SimTime;
 use super::trace::{DropReason, EventKind, Trace, TraceMark};
 use serde::Serialize;
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BinaryHeap, VecDeque};
 
 /// Largest cluster the engine accepts (the picture is designed for 3 to 9; 64 is for stress).
 pub const MAX_NODES: u32 = 64;
@@ -123,7 +123,9 @@ pub struct Sim<P: Protocol> {
     queue: BinaryHeap<Reverse<Queued>>,
     nodes: Vec<Node<P>>,
     net: Network,
-    flights: BTreeMap<MsgId, Flight<P::Msg>>,
+    /// In flight, in id (= send) order: ids only grow, so sends push at the back, and
+    /// deliveries, which come roughly in send order, remove near the front.
+    flights: VecDeque<Flight<P::Msg>>,
     next_msg: u64,
     next_token: u64,
     shared: P::Shared,
@@ -131,6 +133,9 @@ pub struct Sim<P: Protocol> {
     events: u64,
     violations: Vec<Violation>,
     effects: Vec<Effect<P::Msg, P::Timer>>,
+    /// The next check after an event looks at every node, not only the one that handled it
+    /// (set by construction: `on_start` ran on every node without a check after it).
+    check_all: bool,
 }
 
 /// A saved moment of a [`Sim`], without its trace window (only a mark into it).
@@ -186,7 +191,7 @@ impl<P: Protocol> Sim<P> {
             queue: BinaryHeap::new(),
             nodes,
             net: Network::new(n as usize, config),
-            flights: BTreeMap::new(),
+            flights: VecDeque::new(),
             next_msg: 1,
             next_token: 1,
             shared: P::Shared::default(),
@@ -194,6 +199,7 @@ impl<P: Protocol> Sim<P> {
             events: 0,
             violations: Vec::new(),
             effects: Vec::new(),
+            check_all: true,
         };
         for i in 0..n as usize {
             sim.start_node(i);
@@ -238,12 +244,17 @@ impl<P: Protocol> Sim<P> {
 
     /// Messages in flight (held ones included), in send order.
     pub fn flights(&self) -> impl Iterator<Item = &Flight<P::Msg>> {
-        self.flights.values()
+        self.flights.iter()
     }
 
     /// One message in flight.
     pub fn flight(&self, id: MsgId) -> Option<&Flight<P::Msg>> {
-        self.flights.get(&id)
+        self.flight_pos(id).map(|k| &self.flights[k])
+    }
+
+    /// Where message `id` is in `flights`.
+    fn flight_pos(&self, id: MsgId) -> Option<usize> {
+        self.flights.binary_search_by_key(&id, |f| f.id).ok()
     }
 
     /// The observer's notebook.
@@ -338,18 +349,18 @@ impl<P: Protocol> Sim<P> {
         let Some(Reverse(q)) = self.queue.pop() else {
             return;
         };
-        match q.what {
+        // The node whose handler ran, if any: only its state can have changed.
+        let handled = match q.what {
             Pending::Deliver { msg, token } => {
-                let id = MsgId(msg);
-                let live = self
-                    .flights
-                    .get(&id)
-                    .is_some_and(|f| f.token == token && f.held_at.is_none());
-                if !live {
+                let Some(k) = self.flight_pos(MsgId(msg)) else {
+                    return;
+                };
+                let f = &self.flights[k];
+                if f.token != token || f.held_at.is_some() {
                     return;
                 }
                 self.now = q.t;
-                self.arrive(id);
+                self.arrive(k)
             }
             Pending::Timer { node, token } => {
                 let i = node as usize;
@@ -362,15 +373,26 @@ impl<P: Protocol> Sim<P> {
                 self.trace
                     .push(self.now, EventKind::TimerFired { node: id });
                 self.run_handler(i, |p, ctx, d, v| p.on_timer(ctx, d, v, slot.timer));
+                Some(i)
             }
-        }
+        };
         self.events += 1;
-        self.check();
+        if self.check_all {
+            self.check_all = false;
+            self.check();
+        } else if let Some(i) = handled {
+            let found = self
+                .proto
+                .check_node(&mut self.shared, &self.nodes, i, self.now);
+            self.report(found);
+        }
     }
 
-    fn arrive(&mut self, id: MsgId) {
-        let f = &self.flights[&id];
-        let (from, to) = (f.from, f.to);
+    /// A message reaches the end of its flight (`k` in `flights`); returns the receiver's
+    /// index when its handler ran.
+    fn arrive(&mut self, k: usize) -> Option<usize> {
+        let f = &self.flights[k];
+        let (id, from, to) = (f.id, f.from, f.to);
         let reason = if f.doomed {
             Some(DropReason::Lost)
         } else if !self.nodes[to.index()].up {
@@ -383,7 +405,7 @@ impl<P: Protocol> Sim<P> {
             }
         };
         if let Some(reason) = reason {
-            self.flights.remove(&id);
+            self.flights.remove(k);
             self.trace.push(
                 self.now,
                 EventKind::Dropped {
@@ -393,16 +415,15 @@ impl<P: Protocol> Sim<P> {
                     reason,
                 },
             );
-            return;
+            return None;
         }
         if self.net.is_held(from, to) && !f.released {
             let now = self.now;
-            let f = self.flights.get_mut(&id).expect("flight exists");
-            f.held_at = Some(now);
+            self.flights[k].held_at = Some(now);
             self.trace.push(now, EventKind::Held { msg: id });
-            return;
+            return None;
         }
-        let f = self.flights.remove(&id).expect("flight exists");
+        let f = self.flights.remove(k).expect("flight exists");
         self.trace.push(
             self.now,
             EventKind::Delivered {
@@ -416,6 +437,7 @@ impl<P: Protocol> Sim<P> {
         self.run_handler(to.index(), |p, ctx, d, v| {
             p.on_message(ctx, d, v, from, msg)
         });
+        Some(to.index())
     }
 
     fn start_node(&mut self, i: usize) {
@@ -537,15 +559,17 @@ impl<P: Protocol> Sim<P> {
         let latency = self.net.config.draw_latency(&mut self.rng);
         let doomed = self.rng.chance(self.net.loss(from, to));
         let dup = self.rng.chance(self.net.config.duplicate);
-        self.launch(id, from, to, msg.clone(), latency, doomed);
-        if dup {
-            let copy = MsgId(self.next_msg);
-            self.next_msg += 1;
-            let latency = self.net.config.draw_latency(&mut self.rng);
-            self.trace
-                .push(self.now, EventKind::Duplicated { msg: id, copy });
-            self.launch(copy, from, to, msg, latency, false);
+        if !dup {
+            self.launch(id, from, to, msg, latency, doomed);
+            return;
         }
+        self.launch(id, from, to, msg.clone(), latency, doomed);
+        let copy = MsgId(self.next_msg);
+        self.next_msg += 1;
+        let latency = self.net.config.draw_latency(&mut self.rng);
+        self.trace
+            .push(self.now, EventKind::Duplicated { msg: id, copy });
+        self.launch(copy, from, to, msg, latency, false);
     }
 
     fn launch(
@@ -569,26 +593,28 @@ impl<P: Protocol> Sim<P> {
                 arrive,
             },
         );
-        self.flights.insert(
+        debug_assert!(self.flights.back().is_none_or(|f| f.id < id));
+        self.flights.push_back(Flight {
             id,
-            Flight {
-                id,
-                from,
-                to,
-                msg,
-                sent: self.now,
-                arrive,
-                held_at: None,
-                doomed,
-                released: false,
-                token,
-            },
-        );
+            from,
+            to,
+            msg,
+            sent: self.now,
+            arrive,
+            held_at: None,
+            doomed,
+            released: false,
+            token,
+        });
         self.push(arrive, Pending::Deliver { msg: id.0, token });
     }
 
     fn check(&mut self) {
         let found = self.proto.check(&mut self.shared, &self.nodes, self.now);
+        self.report(found);
+    }
+
+    fn report(&mut self, found: Vec<Violation>) {
         for v in found {
             self.trace.push(
                 self.now,
@@ -613,9 +639,10 @@ impl<P: Protocol> Sim<P> {
     }
 
     fn flight_mut(&mut self, msg: MsgId) -> Result<&mut Flight<P::Msg>, String> {
-        self.flights
-            .get_mut(&msg)
-            .ok_or_else(|| format!("message #{msg} is not in flight"))
+        match self.flight_pos(msg) {
+            Some(k) => Ok(&mut self.flights[k]),
+            None => Err(format!("message #{msg} is not in flight")),
+        }
     }
 
     /// Applies an intervention now. On `Err` nothing changed and the message says why.
@@ -669,7 +696,7 @@ impl<P: Protocol> Sim<P> {
             I::Heal { links } => {
                 let released: Vec<MsgId> = if *links {
                     self.flights
-                        .values()
+                        .iter()
                         .filter(|f| f.held_at.is_some() && self.net.is_held(f.from, f.to))
                         .map(|f| f.id)
                         .collect()
@@ -726,7 +753,7 @@ impl<P: Protocol> Sim<P> {
                 if !hold {
                     let waiting: Vec<MsgId> = self
                         .flights
-                        .values()
+                        .iter()
                         .filter(|f| f.from == *from && f.to == *to && f.held_at == Some(f.arrive))
                         .map(|f| f.id)
                         .collect();
@@ -738,7 +765,8 @@ impl<P: Protocol> Sim<P> {
             I::Drop { msg } => {
                 let f = self.flight_mut(*msg)?;
                 let (from, to) = (f.from, f.to);
-                self.flights.remove(msg);
+                let k = self.flight_pos(*msg).expect("the flight was just found");
+                self.flights.remove(k);
                 self.trace.push(
                     now,
                     EventKind::Dropped {
@@ -804,7 +832,8 @@ impl<P: Protocol> Sim<P> {
     fn release(&mut self, id: MsgId) {
         let now = self.now;
         let token = self.token();
-        let f = self.flights.get_mut(&id).expect("released flight exists");
+        let k = self.flight_pos(id).expect("released flight exists");
+        let f = &mut self.flights[k];
         let held_at = f.held_at.take().expect("released flight was held");
         let left = f.arrive.saturating_sub(held_at);
         f.sent = now - held_at.saturating_sub(f.sent).min(now);

@@ -210,6 +210,23 @@ impl RaftChecker {
         out
     }
 
+    /// As [`RaftChecker::check`] for one node (zero-based `index`), when no other node has
+    /// changed since the last check: every check of a node is about that node's own change
+    /// against the run's history, so an unchanged node has nothing new to report.
+    pub fn check_one(
+        &mut self,
+        nodes: &[Node<Raft>],
+        index: usize,
+        now: SimTime,
+    ) -> Vec<Violation> {
+        let mut out = Vec::new();
+        if self.watch.len() < nodes.len() {
+            self.watch.resize(nodes.len(), Watch::default());
+        }
+        self.check_node(&nodes[index], now, &mut out);
+        out
+    }
+
     fn check_node(&mut self, node: &Node<Raft>, now: SimTime, out: &mut Vec<Violation>) {
         let id = node.id;
         let d = &node.durable;

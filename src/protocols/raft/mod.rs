@@ -1101,6 +1101,16 @@ impl Protocol for Raft {
         shared.check(nodes, now)
     }
 
+    fn check_node(
+        &self,
+        shared: &mut RaftChecker,
+        nodes: &[crate::sim::Node<Self>],
+        index: usize,
+        now: SimTime,
+    ) -> Vec<crate::sim::Violation> {
+        shared.check_one(nodes, index, now)
+    }
+
     fn view_node(&self, node: &crate::sim::Node<Self>, now: SimTime) -> NodeView {
         view::node_view(node, now)
     }
