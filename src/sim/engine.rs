@@ -2,6 +2,7 @@
 //! the network deciding each message's fate, and interventions applied as values.
 
 use super::ids::{MsgId, NodeId};
+use super::inflight::InFlight;
 use super::intervention::Intervention;
 use super::network::{LinkState, NetConfig, Network, Verdict};
 use super::protocol::{Ctx, Effect, MessageInfo, NodeCommand, Protocol};
@@ -9,8 +10,8 @@ use super::rng::SimRng;
 use super::time::SimTime;
 use super::trace::{DropReason, EventKind, Trace, TraceMark};
 use serde::Serialize;
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
 
 /// Largest cluster the engine accepts (the picture is designed for 3 to 9; 64 is for stress).
 pub const MAX_NODES: u32 = 64;
@@ -98,17 +99,38 @@ pub struct Violation {
     pub text: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Pending {
-    Deliver { msg: u64, token: u64 },
-    Timer { node: u32, token: u64 },
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// One pending event. Events run in order of time, then of `seq` (the order they were
+/// scheduled in); `seq` also identifies the event: a flight or a timer remembers the `seq` of
+/// its live entry, and an entry whose flight or timer has moved on is skipped.
+#[derive(Clone, Copy, Debug)]
 struct Queued {
     t: SimTime,
     seq: u64,
-    what: Pending,
+    /// The flight's slot (a delivery) or the node's index (a timer).
+    target: u32,
+    timer: bool,
+}
+
+impl PartialEq for Queued {
+    fn eq(&self, other: &Self) -> bool {
+        (self.t, self.seq) == (other.t, other.seq)
+    }
+}
+
+impl Eq for Queued {}
+
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Reversed, so that the `BinaryHeap` (a max-heap) gives the earliest event first.
+impl Ord for Queued {
+    #[inline]
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.t, other.seq).cmp(&(self.t, self.seq))
+    }
 }
 
 /// The world: a protocol on `n` nodes over a faulty network, driven event by event.
@@ -120,14 +142,11 @@ pub struct Sim<P: Protocol> {
     now: SimTime,
     seq: u64,
     rng: SimRng,
-    queue: BinaryHeap<Reverse<Queued>>,
+    queue: BinaryHeap<Queued>,
     nodes: Vec<Node<P>>,
     net: Network,
-    /// In flight, in id (= send) order: ids only grow, so sends push at the back, and
-    /// deliveries, which come roughly in send order, remove near the front.
-    flights: VecDeque<Flight<P::Msg>>,
+    flights: InFlight<P::Msg>,
     next_msg: u64,
-    next_token: u64,
     shared: P::Shared,
     trace: Trace,
     events: u64,
@@ -191,9 +210,8 @@ impl<P: Protocol> Sim<P> {
             queue: BinaryHeap::new(),
             nodes,
             net: Network::new(n as usize, config),
-            flights: VecDeque::new(),
+            flights: InFlight::default(),
             next_msg: 1,
-            next_token: 1,
             shared: P::Shared::default(),
             trace,
             events: 0,
@@ -249,12 +267,7 @@ impl<P: Protocol> Sim<P> {
 
     /// One message in flight.
     pub fn flight(&self, id: MsgId) -> Option<&Flight<P::Msg>> {
-        self.flight_pos(id).map(|k| &self.flights[k])
-    }
-
-    /// Where message `id` is in `flights`.
-    fn flight_pos(&self, id: MsgId) -> Option<usize> {
-        self.flights.binary_search_by_key(&id, |f| f.id).ok()
+        self.flights.find(id).and_then(|k| self.flights.get(k))
     }
 
     /// The observer's notebook.
@@ -274,12 +287,12 @@ impl<P: Protocol> Sim<P> {
 
     /// The time of the next pending event, if any.
     pub fn next_event_time(&self) -> Option<SimTime> {
-        self.queue.peek().map(|Reverse(q)| q.t)
+        self.queue.peek().map(|q| q.t)
     }
 
     /// Processes every event up to and including `t`, then sets the clock to `t`.
     pub fn advance_to(&mut self, t: SimTime) {
-        while let Some(Reverse(q)) = self.queue.peek() {
+        while let Some(q) = self.queue.peek() {
             if q.t > t {
                 break;
             }
@@ -291,7 +304,7 @@ impl<P: Protocol> Sim<P> {
     /// Processes at most `budget` events up to `t`; returns true when `t` was reached.
     pub fn advance_bounded(&mut self, t: SimTime, budget: u64) -> bool {
         let start = self.events;
-        while let Some(Reverse(q)) = self.queue.peek() {
+        while let Some(q) = self.queue.peek() {
             if q.t > t {
                 break;
             }
@@ -331,39 +344,39 @@ impl<P: Protocol> Sim<P> {
         self.trace = trace;
     }
 
-    fn push(&mut self, t: SimTime, what: Pending) {
+    /// Schedules an event for `target` at `t`; returns its `seq`.
+    fn push(&mut self, t: SimTime, target: u32, timer: bool) -> u64 {
         self.seq += 1;
-        self.queue.push(Reverse(Queued {
+        self.queue.push(Queued {
             t,
             seq: self.seq,
-            what,
-        }));
-    }
-
-    fn token(&mut self) -> u64 {
-        self.next_token += 1;
-        self.next_token
+            target,
+            timer,
+        });
+        self.seq
     }
 
     fn process_next(&mut self) {
-        let Some(Reverse(q)) = self.queue.pop() else {
+        let Some(q) = self.queue.pop() else {
             return;
         };
         // The node whose handler ran, if any: only its state can have changed.
-        let handled = match q.what {
-            Pending::Deliver { msg, token } => {
-                let Some(k) = self.flight_pos(MsgId(msg)) else {
-                    return;
-                };
-                let f = &self.flights[k];
-                if f.token != token || f.held_at.is_some() {
+        let handled = match q.timer {
+            false => {
+                let k = q.target;
+                let live = self
+                    .flights
+                    .get(k)
+                    .is_some_and(|f| f.token == q.seq && f.held_at.is_none());
+                if !live {
                     return;
                 }
                 self.now = q.t;
                 self.arrive(k)
             }
-            Pending::Timer { node, token } => {
-                let i = node as usize;
+            true => {
+                let i = q.target as usize;
+                let token = q.seq;
                 let Some(pos) = self.nodes[i].timers.iter().position(|s| s.token == token) else {
                     return;
                 };
@@ -388,10 +401,10 @@ impl<P: Protocol> Sim<P> {
         }
     }
 
-    /// A message reaches the end of its flight (`k` in `flights`); returns the receiver's
+    /// A message reaches the end of its flight (slot `k` of `flights`); returns the receiver's
     /// index when its handler ran.
-    fn arrive(&mut self, k: usize) -> Option<usize> {
-        let f = &self.flights[k];
+    fn arrive(&mut self, k: u32) -> Option<usize> {
+        let f = self.flights.get(k).expect("a live flight");
         let (id, from, to) = (f.id, f.from, f.to);
         let reason = if f.doomed {
             Some(DropReason::Lost)
@@ -419,11 +432,11 @@ impl<P: Protocol> Sim<P> {
         }
         if self.net.is_held(from, to) && !f.released {
             let now = self.now;
-            self.flights[k].held_at = Some(now);
+            self.flights.get_mut(k).expect("a live flight").held_at = Some(now);
             self.trace.push(now, EventKind::Held { msg: id });
             return None;
         }
-        let f = self.flights.remove(k).expect("flight exists");
+        let f = self.flights.remove(k);
         self.trace.push(
             self.now,
             EventKind::Delivered {
@@ -487,8 +500,8 @@ impl<P: Protocol> Sim<P> {
             match e {
                 Effect::Send { to, msg } => self.send(me, to, msg),
                 Effect::SetTimer { timer, after } => {
-                    let token = self.token();
                     let fire_at = self.now + after;
+                    let token = self.push(fire_at, i as u32, true);
                     let timers = &mut self.nodes[i].timers;
                     timers.retain(|s| s.timer != timer);
                     timers.push(TimerSlot {
@@ -497,13 +510,6 @@ impl<P: Protocol> Sim<P> {
                         fire_at,
                         token,
                     });
-                    self.push(
-                        fire_at,
-                        Pending::Timer {
-                            node: i as u32,
-                            token,
-                        },
-                    );
                 }
                 Effect::CancelTimer(timer) => self.nodes[i].timers.retain(|s| s.timer != timer),
                 Effect::Note { tag, text } => {
@@ -581,7 +587,6 @@ impl<P: Protocol> Sim<P> {
         latency: SimTime,
         doomed: bool,
     ) {
-        let token = self.token();
         let arrive = self.now + latency;
         self.trace.push(
             self.now,
@@ -593,8 +598,9 @@ impl<P: Protocol> Sim<P> {
                 arrive,
             },
         );
-        debug_assert!(self.flights.back().is_none_or(|f| f.id < id));
-        self.flights.push_back(Flight {
+        // The entry pushed below gets the next `seq`.
+        let token = self.seq + 1;
+        let k = self.flights.push(Flight {
             id,
             from,
             to,
@@ -606,7 +612,7 @@ impl<P: Protocol> Sim<P> {
             released: false,
             token,
         });
-        self.push(arrive, Pending::Deliver { msg: id.0, token });
+        self.push(arrive, k, false);
     }
 
     fn check(&mut self) {
@@ -639,8 +645,8 @@ impl<P: Protocol> Sim<P> {
     }
 
     fn flight_mut(&mut self, msg: MsgId) -> Result<&mut Flight<P::Msg>, String> {
-        match self.flight_pos(msg) {
-            Some(k) => Ok(&mut self.flights[k]),
+        match self.flights.find(msg) {
+            Some(k) => Ok(self.flights.get_mut(k).expect("found")),
             None => Err(format!("message #{msg} is not in flight")),
         }
     }
@@ -765,7 +771,7 @@ impl<P: Protocol> Sim<P> {
             I::Drop { msg } => {
                 let f = self.flight_mut(*msg)?;
                 let (from, to) = (f.from, f.to);
-                let k = self.flight_pos(*msg).expect("the flight was just found");
+                let k = self.flights.find(*msg).expect("the flight was just found");
                 self.flights.remove(k);
                 self.trace.push(
                     now,
@@ -831,9 +837,10 @@ impl<P: Protocol> Sim<P> {
 
     fn release(&mut self, id: MsgId) {
         let now = self.now;
-        let token = self.token();
-        let k = self.flight_pos(id).expect("released flight exists");
-        let f = &mut self.flights[k];
+        let k = self.flights.find(id).expect("released flight exists");
+        // The entry pushed below gets the next `seq`.
+        let token = self.seq + 1;
+        let f = self.flights.get_mut(k).expect("released flight exists");
         let held_at = f.held_at.take().expect("released flight was held");
         let left = f.arrive.saturating_sub(held_at);
         f.sent = now - held_at.saturating_sub(f.sent).min(now);
@@ -842,7 +849,7 @@ impl<P: Protocol> Sim<P> {
         f.token = token;
         let arrive = f.arrive;
         self.trace.push(now, EventKind::Released { msg: id });
-        self.push(arrive, Pending::Deliver { msg: id.0, token });
+        self.push(arrive, k, false);
     }
 
     fn command(&mut self, node: NodeId, cmd: NodeCommand, iv: &Intervention) -> Result<(), String> {
