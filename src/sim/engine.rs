@@ -621,6 +621,9 @@ impl<P: Protocol> Sim<P> {
     }
 
     fn report(&mut self, found: Vec<Violation>) {
+        if found.is_empty() {
+            return;
+        }
         for v in found {
             self.trace.push(
                 self.now,
