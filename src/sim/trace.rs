@@ -401,7 +401,7 @@ mod tests {
         );
         tr.push(7, EventKind::Healed);
         let mut bytes = Vec::new();
-        let mut num = |b: &mut Vec<u8>, x: u64| b.extend_from_slice(&x.to_le_bytes());
+        let num = |b: &mut Vec<u8>, x: u64| b.extend_from_slice(&x.to_le_bytes());
         for x in [5, 1, 3, 1, 2, 12_000] {
             num(&mut bytes, x);
         }
