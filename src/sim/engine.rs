@@ -2,6 +2,7 @@
 //! the network deciding each message's fate, and interventions applied as values.
 
 use super::ids::{MsgId, NodeId};
+use super::inflight::InFlight;
 use super::intervention::Intervention;
 use super::network::{LinkState, NetConfig, Network, Verdict};
 use super::protocol::{Ctx, Effect, MessageInfo, NodeCommand, Protocol};
@@ -9,8 +10,8 @@ use super::rng::SimRng;
 use super::time::SimTime;
 use super::trace::{DropReason, EventKind, Trace, TraceMark};
 use serde::Serialize;
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
 
 /// Largest cluster the engine accepts (the picture is designed for 3 to 9; 64 is for stress).
 pub const MAX_NODES: u32 = 64;
@@ -98,17 +99,38 @@ pub struct Violation {
     pub text: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Pending {
-    Deliver { msg: u64, token: u64 },
-    Timer { node: u32, token: u64 },
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// One pending event. Events run in order of time, then of `seq` (the order they were
+/// scheduled in); `seq` also identifies the event: a flight or a timer remembers the `seq` of
+/// its live entry, and an entry whose flight or timer has moved on is skipped.
+#[derive(Clone, Copy, Debug)]
 struct Queued {
     t: SimTime,
     seq: u64,
-    what: Pending,
+    /// The flight's slot (a delivery) or the node's index (a timer).
+    target: u32,
+    timer: bool,
+}
+
+impl PartialEq for Queued {
+    fn eq(&self, other: &Self) -> bool {
+        (self.t, self.seq) == (other.t, other.seq)
+    }
+}
+
+impl Eq for Queued {}
+
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Reversed, so that the `BinaryHeap` (a max-heap) gives the earliest event first.
+impl Ord for Queued {
+    #[inline]
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.t, other.seq).cmp(&(self.t, self.seq))
+    }
 }
 
 /// The world: a protocol on `n` nodes over a faulty network, driven event by event.
@@ -120,17 +142,19 @@ pub struct Sim<P: Protocol> {
     now: SimTime,
     seq: u64,
     rng: SimRng,
-    queue: BinaryHeap<Reverse<Queued>>,
+    queue: BinaryHeap<Queued>,
     nodes: Vec<Node<P>>,
     net: Network,
-    flights: BTreeMap<MsgId, Flight<P::Msg>>,
+    flights: InFlight<P::Msg>,
     next_msg: u64,
-    next_token: u64,
     shared: P::Shared,
     trace: Trace,
     events: u64,
     violations: Vec<Violation>,
     effects: Vec<Effect<P::Msg, P::Timer>>,
+    /// The next check after an event looks at every node, not only the one that handled it
+    /// (set by construction: `on_start` ran on every node without a check after it).
+    check_all: bool,
 }
 
 /// A saved moment of a [`Sim`], without its trace window (only a mark into it).
@@ -186,14 +210,14 @@ impl<P: Protocol> Sim<P> {
             queue: BinaryHeap::new(),
             nodes,
             net: Network::new(n as usize, config),
-            flights: BTreeMap::new(),
+            flights: InFlight::default(),
             next_msg: 1,
-            next_token: 1,
             shared: P::Shared::default(),
             trace,
             events: 0,
             violations: Vec::new(),
             effects: Vec::new(),
+            check_all: true,
         };
         for i in 0..n as usize {
             sim.start_node(i);
@@ -238,12 +262,12 @@ impl<P: Protocol> Sim<P> {
 
     /// Messages in flight (held ones included), in send order.
     pub fn flights(&self) -> impl Iterator<Item = &Flight<P::Msg>> {
-        self.flights.values()
+        self.flights.iter()
     }
 
     /// One message in flight.
     pub fn flight(&self, id: MsgId) -> Option<&Flight<P::Msg>> {
-        self.flights.get(&id)
+        self.flights.find(id).and_then(|k| self.flights.get(k))
     }
 
     /// The observer's notebook.
@@ -263,12 +287,12 @@ impl<P: Protocol> Sim<P> {
 
     /// The time of the next pending event, if any.
     pub fn next_event_time(&self) -> Option<SimTime> {
-        self.queue.peek().map(|Reverse(q)| q.t)
+        self.queue.peek().map(|q| q.t)
     }
 
     /// Processes every event up to and including `t`, then sets the clock to `t`.
     pub fn advance_to(&mut self, t: SimTime) {
-        while let Some(Reverse(q)) = self.queue.peek() {
+        while let Some(q) = self.queue.peek() {
             if q.t > t {
                 break;
             }
@@ -280,7 +304,7 @@ impl<P: Protocol> Sim<P> {
     /// Processes at most `budget` events up to `t`; returns true when `t` was reached.
     pub fn advance_bounded(&mut self, t: SimTime, budget: u64) -> bool {
         let start = self.events;
-        while let Some(Reverse(q)) = self.queue.peek() {
+        while let Some(q) = self.queue.peek() {
             if q.t > t {
                 break;
             }
@@ -320,39 +344,39 @@ impl<P: Protocol> Sim<P> {
         self.trace = trace;
     }
 
-    fn push(&mut self, t: SimTime, what: Pending) {
+    /// Schedules an event for `target` at `t`; returns its `seq`.
+    fn push(&mut self, t: SimTime, target: u32, timer: bool) -> u64 {
         self.seq += 1;
-        self.queue.push(Reverse(Queued {
+        self.queue.push(Queued {
             t,
             seq: self.seq,
-            what,
-        }));
-    }
-
-    fn token(&mut self) -> u64 {
-        self.next_token += 1;
-        self.next_token
+            target,
+            timer,
+        });
+        self.seq
     }
 
     fn process_next(&mut self) {
-        let Some(Reverse(q)) = self.queue.pop() else {
+        let Some(q) = self.queue.pop() else {
             return;
         };
-        match q.what {
-            Pending::Deliver { msg, token } => {
-                let id = MsgId(msg);
+        // The node whose handler ran, if any: only its state can have changed.
+        let handled = match q.timer {
+            false => {
+                let k = q.target;
                 let live = self
                     .flights
-                    .get(&id)
-                    .is_some_and(|f| f.token == token && f.held_at.is_none());
+                    .get(k)
+                    .is_some_and(|f| f.token == q.seq && f.held_at.is_none());
                 if !live {
                     return;
                 }
                 self.now = q.t;
-                self.arrive(id);
+                self.arrive(k)
             }
-            Pending::Timer { node, token } => {
-                let i = node as usize;
+            true => {
+                let i = q.target as usize;
+                let token = q.seq;
                 let Some(pos) = self.nodes[i].timers.iter().position(|s| s.token == token) else {
                     return;
                 };
@@ -362,15 +386,26 @@ impl<P: Protocol> Sim<P> {
                 self.trace
                     .push(self.now, EventKind::TimerFired { node: id });
                 self.run_handler(i, |p, ctx, d, v| p.on_timer(ctx, d, v, slot.timer));
+                Some(i)
             }
-        }
+        };
         self.events += 1;
-        self.check();
+        if self.check_all {
+            self.check_all = false;
+            self.check();
+        } else if let Some(i) = handled {
+            let found = self
+                .proto
+                .check_node(&mut self.shared, &self.nodes, i, self.now);
+            self.report(found);
+        }
     }
 
-    fn arrive(&mut self, id: MsgId) {
-        let f = &self.flights[&id];
-        let (from, to) = (f.from, f.to);
+    /// A message reaches the end of its flight (slot `k` of `flights`); returns the receiver's
+    /// index when its handler ran.
+    fn arrive(&mut self, k: u32) -> Option<usize> {
+        let f = self.flights.get(k).expect("a live flight");
+        let (id, from, to) = (f.id, f.from, f.to);
         let reason = if f.doomed {
             Some(DropReason::Lost)
         } else if !self.nodes[to.index()].up {
@@ -383,7 +418,7 @@ impl<P: Protocol> Sim<P> {
             }
         };
         if let Some(reason) = reason {
-            self.flights.remove(&id);
+            self.flights.remove(k);
             self.trace.push(
                 self.now,
                 EventKind::Dropped {
@@ -393,16 +428,15 @@ impl<P: Protocol> Sim<P> {
                     reason,
                 },
             );
-            return;
+            return None;
         }
         if self.net.is_held(from, to) && !f.released {
             let now = self.now;
-            let f = self.flights.get_mut(&id).expect("flight exists");
-            f.held_at = Some(now);
+            self.flights.get_mut(k).expect("a live flight").held_at = Some(now);
             self.trace.push(now, EventKind::Held { msg: id });
-            return;
+            return None;
         }
-        let f = self.flights.remove(&id).expect("flight exists");
+        let f = self.flights.remove(k);
         self.trace.push(
             self.now,
             EventKind::Delivered {
@@ -416,6 +450,7 @@ impl<P: Protocol> Sim<P> {
         self.run_handler(to.index(), |p, ctx, d, v| {
             p.on_message(ctx, d, v, from, msg)
         });
+        Some(to.index())
     }
 
     fn start_node(&mut self, i: usize) {
@@ -465,8 +500,8 @@ impl<P: Protocol> Sim<P> {
             match e {
                 Effect::Send { to, msg } => self.send(me, to, msg),
                 Effect::SetTimer { timer, after } => {
-                    let token = self.token();
                     let fire_at = self.now + after;
+                    let token = self.push(fire_at, i as u32, true);
                     let timers = &mut self.nodes[i].timers;
                     timers.retain(|s| s.timer != timer);
                     timers.push(TimerSlot {
@@ -475,13 +510,6 @@ impl<P: Protocol> Sim<P> {
                         fire_at,
                         token,
                     });
-                    self.push(
-                        fire_at,
-                        Pending::Timer {
-                            node: i as u32,
-                            token,
-                        },
-                    );
                 }
                 Effect::CancelTimer(timer) => self.nodes[i].timers.retain(|s| s.timer != timer),
                 Effect::Note { tag, text } => {
@@ -537,15 +565,17 @@ impl<P: Protocol> Sim<P> {
         let latency = self.net.config.draw_latency(&mut self.rng);
         let doomed = self.rng.chance(self.net.loss(from, to));
         let dup = self.rng.chance(self.net.config.duplicate);
-        self.launch(id, from, to, msg.clone(), latency, doomed);
-        if dup {
-            let copy = MsgId(self.next_msg);
-            self.next_msg += 1;
-            let latency = self.net.config.draw_latency(&mut self.rng);
-            self.trace
-                .push(self.now, EventKind::Duplicated { msg: id, copy });
-            self.launch(copy, from, to, msg, latency, false);
+        if !dup {
+            self.launch(id, from, to, msg, latency, doomed);
+            return;
         }
+        self.launch(id, from, to, msg.clone(), latency, doomed);
+        let copy = MsgId(self.next_msg);
+        self.next_msg += 1;
+        let latency = self.net.config.draw_latency(&mut self.rng);
+        self.trace
+            .push(self.now, EventKind::Duplicated { msg: id, copy });
+        self.launch(copy, from, to, msg, latency, false);
     }
 
     fn launch(
@@ -557,7 +587,6 @@ impl<P: Protocol> Sim<P> {
         latency: SimTime,
         doomed: bool,
     ) {
-        let token = self.token();
         let arrive = self.now + latency;
         self.trace.push(
             self.now,
@@ -569,26 +598,32 @@ impl<P: Protocol> Sim<P> {
                 arrive,
             },
         );
-        self.flights.insert(
+        // The entry pushed below gets the next `seq`.
+        let token = self.seq + 1;
+        let k = self.flights.push(Flight {
             id,
-            Flight {
-                id,
-                from,
-                to,
-                msg,
-                sent: self.now,
-                arrive,
-                held_at: None,
-                doomed,
-                released: false,
-                token,
-            },
-        );
-        self.push(arrive, Pending::Deliver { msg: id.0, token });
+            from,
+            to,
+            msg,
+            sent: self.now,
+            arrive,
+            held_at: None,
+            doomed,
+            released: false,
+            token,
+        });
+        self.push(arrive, k, false);
     }
 
     fn check(&mut self) {
         let found = self.proto.check(&mut self.shared, &self.nodes, self.now);
+        self.report(found);
+    }
+
+    fn report(&mut self, found: Vec<Violation>) {
+        if found.is_empty() {
+            return;
+        }
         for v in found {
             self.trace.push(
                 self.now,
@@ -613,9 +648,10 @@ impl<P: Protocol> Sim<P> {
     }
 
     fn flight_mut(&mut self, msg: MsgId) -> Result<&mut Flight<P::Msg>, String> {
-        self.flights
-            .get_mut(&msg)
-            .ok_or_else(|| format!("message #{msg} is not in flight"))
+        match self.flights.find(msg) {
+            Some(k) => Ok(self.flights.get_mut(k).expect("found")),
+            None => Err(format!("message #{msg} is not in flight")),
+        }
     }
 
     /// Applies an intervention now. On `Err` nothing changed and the message says why.
@@ -669,7 +705,7 @@ impl<P: Protocol> Sim<P> {
             I::Heal { links } => {
                 let released: Vec<MsgId> = if *links {
                     self.flights
-                        .values()
+                        .iter()
                         .filter(|f| f.held_at.is_some() && self.net.is_held(f.from, f.to))
                         .map(|f| f.id)
                         .collect()
@@ -726,7 +762,7 @@ impl<P: Protocol> Sim<P> {
                 if !hold {
                     let waiting: Vec<MsgId> = self
                         .flights
-                        .values()
+                        .iter()
                         .filter(|f| f.from == *from && f.to == *to && f.held_at == Some(f.arrive))
                         .map(|f| f.id)
                         .collect();
@@ -738,7 +774,8 @@ impl<P: Protocol> Sim<P> {
             I::Drop { msg } => {
                 let f = self.flight_mut(*msg)?;
                 let (from, to) = (f.from, f.to);
-                self.flights.remove(msg);
+                let k = self.flights.find(*msg).expect("the flight was just found");
+                self.flights.remove(k);
                 self.trace.push(
                     now,
                     EventKind::Dropped {
@@ -803,8 +840,10 @@ impl<P: Protocol> Sim<P> {
 
     fn release(&mut self, id: MsgId) {
         let now = self.now;
-        let token = self.token();
-        let f = self.flights.get_mut(&id).expect("released flight exists");
+        let k = self.flights.find(id).expect("released flight exists");
+        // The entry pushed below gets the next `seq`.
+        let token = self.seq + 1;
+        let f = self.flights.get_mut(k).expect("released flight exists");
         let held_at = f.held_at.take().expect("released flight was held");
         let left = f.arrive.saturating_sub(held_at);
         f.sent = now - held_at.saturating_sub(f.sent).min(now);
@@ -813,7 +852,7 @@ impl<P: Protocol> Sim<P> {
         f.token = token;
         let arrive = f.arrive;
         self.trace.push(now, EventKind::Released { msg: id });
-        self.push(arrive, Pending::Deliver { msg: id.0, token });
+        self.push(arrive, k, false);
     }
 
     fn command(&mut self, node: NodeId, cmd: NodeCommand, iv: &Intervention) -> Result<(), String> {

@@ -25,6 +25,7 @@
 
 pub mod engine;
 pub mod ids;
+mod inflight;
 pub mod intervention;
 pub mod network;
 pub mod protocol;

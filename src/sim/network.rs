@@ -272,7 +272,7 @@ impl Network {
     pub fn verdict(&self, from: NodeId, to: NodeId) -> Verdict {
         if self.group_of(from) != self.group_of(to) {
             Verdict::Partitioned
-        } else if self.link(from, to) == LinkState::Cut {
+        } else if matches!(self.link(from, to), LinkState::Cut) {
             Verdict::Cut
         } else {
             Verdict::Pass

@@ -220,6 +220,19 @@ pub trait Protocol: Clone + Debug + 'static {
         Vec::new()
     }
 
+    /// As [`Protocol::check`], after an event whose handler ran on node `index` (zero-based)
+    /// only: the engine's hot path. A protocol whose checks look at each node on its own may
+    /// look at that node alone, since no other node changed; the default checks them all.
+    fn check_node(
+        &self,
+        shared: &mut Self::Shared,
+        nodes: &[super::engine::Node<Self>],
+        _index: usize,
+        now: SimTime,
+    ) -> Vec<super::engine::Violation> {
+        self.check(shared, nodes, now)
+    }
+
     /// How a node looks in the picture.
     fn view_node(&self, node: &super::engine::Node<Self>, now: SimTime) -> NodeView;
 }

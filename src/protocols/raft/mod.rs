@@ -31,6 +31,7 @@ mod view;
 pub use checker::{PropertyStatus, RaftChecker, PROPERTIES};
 pub use view::{checker_status, log_panel, EntryView, FollowerProgress, NodePanel, RaftPanel};
 
+use crate::sim::engine::MAX_NODES;
 use crate::sim::{Ctx, MessageInfo, NodeCommand, NodeId, NodeView, Protocol, SimTime, MS};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -616,7 +617,11 @@ impl Raft {
         v.next_index[i] = next;
         let prev = next - 1;
         let end = (prev + self.settings.max_entries_per_append as u64).min(d.last_index());
-        let entries = d.log[prev as usize..end as usize].to_vec();
+        let entries = if end > prev {
+            d.log[prev as usize..end as usize].to_vec()
+        } else {
+            Vec::new()
+        };
         let prev_log_term = d
             .term_at(prev)
             .expect("a leader's nextIndex never passes the end of its log");
@@ -640,12 +645,11 @@ impl Raft {
             return;
         }
         let me = ctx.id.index();
-        let mut matched: Vec<LogIndex> = v
-            .match_index
-            .iter()
-            .enumerate()
-            .map(|(i, &m)| if i == me { d.last_index() } else { m })
-            .collect();
+        // On the stack: this runs on every successful AppendEntries reply.
+        let mut buf = [0 as LogIndex; MAX_NODES as usize];
+        let matched = &mut buf[..v.match_index.len()];
+        matched.copy_from_slice(&v.match_index);
+        matched[me] = d.last_index();
         matched.sort_unstable_by(|a, b| b.cmp(a));
         let n = matched[majority(ctx.n) - 1];
         if n <= v.commit_index {
@@ -1099,6 +1103,16 @@ impl Protocol for Raft {
         now: SimTime,
     ) -> Vec<crate::sim::Violation> {
         shared.check(nodes, now)
+    }
+
+    fn check_node(
+        &self,
+        shared: &mut RaftChecker,
+        nodes: &[crate::sim::Node<Self>],
+        index: usize,
+        now: SimTime,
+    ) -> Vec<crate::sim::Violation> {
+        shared.check_one(nodes, index, now)
     }
 
     fn view_node(&self, node: &crate::sim::Node<Self>, now: SimTime) -> NodeView {
