@@ -15,13 +15,13 @@ import { DIST, serveDist } from './server.mjs';
 const SCREENSHOTS = fileURLToPath(new URL('../../target/screenshots/', import.meta.url));
 /**
  * The release site's transfer size budget: html + js + wasm + css, gzip -9.
- * Issue 2 asked for 300 KB and issue 9 for 150 KB; with the three protocols, the lessons, the
- * classroom tools and the ring's plotters charts the site measured about 428 KB (wasm 412 KB),
- * and issue 8's keyboard map (a key for every action), PNG export and share dialog brought it
- * to about 444 KB (wasm 427 KB), so this budget holds the line where it is now until the size
- * work of issue 9 brings it down (see the README's performance section).
+ * Issue 2 asked for 300 KB and issue 9 for 150 KB. With the three protocols, the lessons, the
+ * classroom tools (a key for every action, PNG export), the ring's plotters charts and the
+ * layered diagram the site measures about 417 KB (wasm 401 KB) on the rustup route, a little
+ * less where the standard library is built from source (the Debian route). The budget holds
+ * that line; see the README's performance section for what was cut and what is left.
  */
-const BUDGET_BYTES = 450 * 1000;
+const BUDGET_BYTES = 425 * 1000;
 
 let browser;
 let site;
