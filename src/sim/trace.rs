@@ -9,7 +9,6 @@
 use super::ids::{MsgId, NodeId};
 use super::time::SimTime;
 use serde::Serialize;
-use std::collections::VecDeque;
 use xxhash_rust::xxh3::Xxh3;
 
 /// Why a message never arrived.
@@ -144,22 +143,35 @@ pub struct TraceEvent {
 }
 
 /// The bounded window of recent events and the digest of all of them.
+///
+/// The window is a ring: once full, each new event is written over the oldest one in place,
+/// so an event is copied once on its way in (a deque's pop-and-push moved every event several
+/// times, and in WebAssembly each move of an event is a call to the memory-copy builtin). The
+/// bytes of events for the digest are gathered in a batch and fed to the hasher a batch at a
+/// time, for the same reason.
 #[derive(Clone)]
 pub struct Trace {
-    window: VecDeque<TraceEvent>,
+    /// The events, oldest at `start` once the ring is full (`start` is 0 until then).
+    ring: Vec<TraceEvent>,
+    start: usize,
     cap: usize,
     total: u64,
+    /// The digest of every event except those whose bytes wait in `batch`.
     digest: Xxh3,
+    /// Bytes not yet fed to the hasher, in 8-byte words (one spare word at the end).
+    batch: Box<[[u8; 8]; BATCH / 8 + 1]>,
+    batched: usize,
 }
+
+/// Bytes of events gathered before the hasher is fed.
+const BATCH: usize = 1024;
+
+/// Room always left in the batch for the numbers of one event (at most 6 of 8 bytes).
+const NUMS: usize = 64;
 
 impl std::fmt::Debug for Trace {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "Trace({} events, {} kept)",
-            self.total,
-            self.window.len()
-        )
+        write!(f, "Trace({} events, {} kept)", self.total, self.ring.len())
     }
 }
 
@@ -176,6 +188,34 @@ pub struct TraceMark {
     digest: Xxh3,
 }
 
+/// The events of the window, oldest first.
+#[derive(Clone, Debug)]
+pub struct Events<'a> {
+    older: std::slice::Iter<'a, TraceEvent>,
+    newer: std::slice::Iter<'a, TraceEvent>,
+}
+
+impl<'a> Iterator for Events<'a> {
+    type Item = &'a TraceEvent;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.older.next().or_else(|| self.newer.next())
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.older.len() + self.newer.len();
+        (n, Some(n))
+    }
+}
+
+impl DoubleEndedIterator for Events<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.newer.next_back().or_else(|| self.older.next_back())
+    }
+}
+
+impl ExactSizeIterator for Events<'_> {}
+
 impl Trace {
     /// How many events the window keeps by default.
     pub const DEFAULT_CAP: usize = 50_000;
@@ -183,26 +223,38 @@ impl Trace {
     /// An empty trace that keeps at most `cap` events.
     pub fn with_cap(cap: usize) -> Self {
         Trace {
-            window: VecDeque::new(),
+            ring: Vec::new(),
+            start: 0,
             cap: cap.max(1),
             total: 0,
             digest: Xxh3::new(),
+            batch: Box::new([[0; 8]; BATCH / 8 + 1]),
+            batched: 0,
         }
     }
 
     /// Adds an event.
     pub fn push(&mut self, t: SimTime, kind: EventKind) {
-        let ev = TraceEvent {
-            t,
-            seq: self.total,
-            kind,
-        };
-        fold(&mut self.digest, &ev);
+        self.fold(t, &kind);
+        let seq = self.total;
         self.total += 1;
-        if self.window.len() == self.cap {
-            self.window.pop_front();
+        let len = self.ring.len();
+        if len < self.cap {
+            if len == self.ring.capacity() {
+                // Grow by doubling, but never past the cap.
+                self.ring.reserve_exact(len.max(64).min(self.cap - len));
+            }
+            self.ring.push(TraceEvent { t, seq, kind });
+            return;
         }
-        self.window.push_back(ev);
+        let slot = &mut self.ring[self.start];
+        slot.t = t;
+        slot.seq = seq;
+        slot.kind = kind;
+        self.start += 1;
+        if self.start == len {
+            self.start = 0;
+        }
     }
 
     /// Events ever emitted.
@@ -212,7 +264,7 @@ impl Trace {
 
     /// Events no longer in the window.
     pub fn dropped_before(&self) -> u64 {
-        self.total - self.window.len() as u64
+        self.total - self.ring.len() as u64
     }
 
     /// The window's capacity.
@@ -221,141 +273,162 @@ impl Trace {
     }
 
     /// The events in the window, oldest first.
-    pub fn events(&self) -> impl DoubleEndedIterator<Item = &TraceEvent> + ExactSizeIterator {
-        self.window.iter()
+    pub fn events(&self) -> Events<'_> {
+        let (newer, older) = self.ring.split_at(self.start);
+        Events {
+            older: older.iter(),
+            newer: newer.iter(),
+        }
+    }
+
+    /// The hasher fed with every event so far.
+    fn hasher(&self) -> Xxh3 {
+        let mut h = self.digest.clone();
+        h.update(&self.batch.as_flattened()[..self.batched]);
+        h
     }
 
     /// The digest of every event so far, as 16 hex digits.
     pub fn digest(&self) -> String {
-        format!("{:016x}", self.digest.digest())
+        format!("{:016x}", self.hasher().digest())
     }
 
     /// A mark to cut back to.
     pub fn mark(&self) -> TraceMark {
         TraceMark {
             total: self.total,
-            digest: self.digest.clone(),
+            digest: self.hasher(),
         }
     }
 
     /// Cuts the trace back to `mark` (events after it are forgotten; the digest is restored).
     pub fn rewind(&mut self, mark: &TraceMark) {
-        while self.window.back().is_some_and(|e| e.seq >= mark.total) {
-            self.window.pop_back();
+        self.ring.rotate_left(self.start);
+        self.start = 0;
+        while self.ring.last().is_some_and(|e| e.seq >= mark.total) {
+            self.ring.pop();
         }
         self.total = mark.total;
         self.digest = mark.digest.clone();
+        self.batched = 0;
     }
 
     /// The window as JSON Lines, one event per line.
     pub fn to_json_lines(&self) -> String {
         let mut out = String::new();
-        for ev in &self.window {
+        for ev in self.events() {
             out.push_str(&serde_json::to_string(ev).expect("trace events serialise"));
             out.push('\n');
         }
         out
     }
-}
 
-/// The bytes of one event for the digest, gathered on the stack so the hasher is fed once per
-/// event (feeding it field by field cost more than the hashing itself). The encoding is the
-/// same as ever: the time, a variant number and the fields, each number as 8 little-endian
-/// bytes, then any text.
-struct Encoder {
-    words: [[u8; 8]; Encoder::WORDS],
-    len: usize,
-}
+    /// Feeds the batch to the hasher.
+    fn flush(&mut self) {
+        self.digest
+            .update(&self.batch.as_flattened()[..self.batched]);
+        self.batched = 0;
+    }
 
-impl Encoder {
-    const WORDS: usize = 8;
-
-    /// Starts with the fixed numbers of an event (at most [`Encoder::WORDS`] of them).
+    /// Appends the low `len` bytes of `x`, little-endian, to the batch, which must have room.
+    /// Works on whole 8-byte words (bytes past the end of the batch are free to overwrite), so
+    /// it compiles to a few loads and stores rather than a call to copy memory.
     #[inline(always)]
-    fn new<const N: usize>(nums: [u64; N]) -> Self {
-        let mut words = [[0; 8]; Self::WORDS];
-        let mut k = 0;
-        while k < N {
-            words[k] = nums[k].to_le_bytes();
-            k += 1;
-        }
-        Encoder { words, len: N * 8 }
-    }
-
-    fn text(&mut self, h: &mut Xxh3, s: &str) {
-        let b = s.as_bytes();
-        let buf = self.words.as_flattened_mut();
-        if let Some(room) = buf.get_mut(self.len..self.len + b.len()) {
-            room.copy_from_slice(b);
-            self.len += b.len();
+    fn put(&mut self, x: u64, len: usize) {
+        let (w, r) = (self.batched / 8, (self.batched % 8) as u32 * 8);
+        if r == 0 {
+            self.batch[w] = x.to_le_bytes();
         } else {
-            self.flush(h);
-            h.update(b);
+            let kept = u64::from_le_bytes(self.batch[w]) & ((1 << r) - 1);
+            self.batch[w] = (kept | x << r).to_le_bytes();
+            self.batch[w + 1] = (x >> (64 - r)).to_le_bytes();
+        }
+        self.batched += len;
+    }
+
+    /// Adds numbers to the digest's bytes, each as 8 little-endian bytes (there is room for
+    /// [`NUMS`] bytes: `fold` made it).
+    #[inline(always)]
+    fn nums(&mut self, nums: &[u64]) {
+        for &x in nums {
+            self.put(x, 8);
         }
     }
 
-    fn flush(&mut self, h: &mut Xxh3) {
-        if self.len > 0 {
-            h.update(&self.words.as_flattened()[..self.len]);
-            self.len = 0;
+    /// Adds text to the digest's bytes.
+    fn text(&mut self, s: &str) {
+        let b = s.as_bytes();
+        if self.batched + b.len() > BATCH {
+            self.flush();
+            if b.len() > BATCH - NUMS {
+                self.digest.update(b);
+                return;
+            }
+        }
+        let mut rest = b;
+        while let Some((word, tail)) = rest.split_first_chunk::<8>() {
+            self.put(u64::from_le_bytes(*word), 8);
+            rest = tail;
+        }
+        if !rest.is_empty() {
+            let x = rest.iter().rev().fold(0, |x, &b| x << 8 | b as u64);
+            self.put(x, rest.len());
         }
     }
-}
 
-fn fold(h: &mut Xxh3, ev: &TraceEvent) {
-    use EventKind::*;
-    let t = ev.t;
-    let node = |n: &NodeId| n.0 as u64;
-    let mut e = match &ev.kind {
-        Sent {
-            msg,
-            from,
-            to,
-            kind,
-            arrive,
-        } => {
-            let mut e = Encoder::new([t, 1, msg.0, node(from), node(to), *arrive]);
-            e.text(h, kind);
-            e
+    /// Adds one event's bytes to the digest: the time, a variant number and the fields, each
+    /// number as 8 little-endian bytes, then any text.
+    fn fold(&mut self, t: SimTime, kind: &EventKind) {
+        use EventKind::*;
+        if self.batched > BATCH - NUMS {
+            self.flush();
         }
-        Delivered { msg, from, to, .. } => Encoder::new([t, 2, msg.0, node(from), node(to)]),
-        Dropped {
-            msg,
-            from,
-            to,
-            reason,
-        } => Encoder::new([t, 3, msg.0, node(from), node(to), *reason as u64]),
-        Duplicated { msg, copy } => Encoder::new([t, 4, msg.0, copy.0]),
-        Held { msg } => Encoder::new([t, 5, msg.0]),
-        Released { msg } => Encoder::new([t, 6, msg.0]),
-        TimerFired { node: n } => Encoder::new([t, 7, node(n)]),
-        Crashed { node: n } => Encoder::new([t, 8, node(n)]),
-        Restarted { node: n } => Encoder::new([t, 9, node(n)]),
-        NetworkChanged { what } => {
-            let mut e = Encoder::new([t, 10]);
-            e.text(h, what);
-            e
+        let node = |n: &NodeId| n.0 as u64;
+        match kind {
+            Sent {
+                msg,
+                from,
+                to,
+                kind,
+                arrive,
+            } => {
+                self.nums(&[t, 1, msg.0, node(from), node(to), *arrive]);
+                self.text(kind);
+            }
+            Delivered { msg, from, to, .. } => self.nums(&[t, 2, msg.0, node(from), node(to)]),
+            Dropped {
+                msg,
+                from,
+                to,
+                reason,
+            } => self.nums(&[t, 3, msg.0, node(from), node(to), *reason as u64]),
+            Duplicated { msg, copy } => self.nums(&[t, 4, msg.0, copy.0]),
+            Held { msg } => self.nums(&[t, 5, msg.0]),
+            Released { msg } => self.nums(&[t, 6, msg.0]),
+            TimerFired { node: n } => self.nums(&[t, 7, node(n)]),
+            Crashed { node: n } => self.nums(&[t, 8, node(n)]),
+            Restarted { node: n } => self.nums(&[t, 9, node(n)]),
+            NetworkChanged { what } => {
+                self.nums(&[t, 10]);
+                self.text(what);
+            }
+            Healed => self.nums(&[t, 11]),
+            Commanded { node: n, what } => {
+                self.nums(&[t, 12, node(n)]);
+                self.text(what);
+            }
+            Note { node: n, tag, text } => {
+                self.nums(&[t, 13, node(n)]);
+                self.text(tag);
+                self.text(text);
+            }
+            Violated { property, text } => {
+                self.nums(&[t, 14]);
+                self.text(property);
+                self.text(text);
+            }
         }
-        Healed => Encoder::new([t, 11]),
-        Commanded { node: n, what } => {
-            let mut e = Encoder::new([t, 12, node(n)]);
-            e.text(h, what);
-            e
-        }
-        Note { node: n, tag, text } => {
-            let mut e = Encoder::new([t, 13, node(n)]);
-            e.text(h, tag);
-            e.text(h, text);
-            e
-        }
-        Violated { property, text } => {
-            let mut e = Encoder::new([t, 14]);
-            e.text(h, property);
-            e.text(h, text);
-            e
-        }
-    };
-    e.flush(h);
+    }
 }
 
 #[cfg(test)]
@@ -413,6 +486,104 @@ mod tests {
         bytes.extend_from_slice(long.as_bytes());
         for x in [7, 11] {
             num(&mut bytes, x);
+        }
+        let expected = xxhash_rust::xxh3::xxh3_64(&bytes);
+        assert_eq!(tr.digest(), format!("{expected:016x}"));
+    }
+
+    #[test]
+    fn window_wraps_around_and_lists_in_order_both_ways() {
+        let mut tr = Trace::with_cap(4);
+        for i in 0..11 {
+            tr.push(i, EventKind::TimerFired { node: NodeId(1) });
+        }
+        let seqs: Vec<u64> = tr.events().map(|e| e.seq).collect();
+        assert_eq!(seqs, [7, 8, 9, 10]);
+        let back: Vec<u64> = tr.events().rev().map(|e| e.seq).collect();
+        assert_eq!(back, [10, 9, 8, 7]);
+        let mut it = tr.events();
+        assert_eq!(it.len(), 4);
+        it.next();
+        it.next_back();
+        assert_eq!(it.len(), 2);
+        assert_eq!(it.map(|e| e.t).collect::<Vec<_>>(), [8, 9]);
+    }
+
+    #[test]
+    fn rewind_after_the_window_wrapped_keeps_the_older_events_in_order() {
+        let mut tr = Trace::with_cap(5);
+        for i in 0..8 {
+            tr.push(i, EventKind::Healed);
+        }
+        let mark = tr.mark();
+        let d = tr.digest();
+        for i in 8..11 {
+            tr.push(i, EventKind::Healed);
+        }
+        tr.rewind(&mark);
+        assert_eq!(tr.digest(), d);
+        assert_eq!(tr.total(), 8);
+        let seqs: Vec<u64> = tr.events().map(|e| e.seq).collect();
+        assert_eq!(seqs, [6, 7]);
+        for i in 8..12 {
+            tr.push(i, EventKind::Healed);
+        }
+        let seqs: Vec<u64> = tr.events().map(|e| e.seq).collect();
+        assert_eq!(seqs, [7, 8, 9, 10, 11]);
+    }
+
+    /// Many events of every length, texts short and longer than the digest's batch: the digest
+    /// is the hash of all their bytes in one piece, whichever way they were batched.
+    #[test]
+    fn digest_over_many_batches_equals_the_hash_of_all_bytes() {
+        let mut tr = Trace::with_cap(7);
+        let mut bytes = Vec::new();
+        let num = |b: &mut Vec<u8>, x: u64| b.extend_from_slice(&x.to_le_bytes());
+        for i in 0..3000u64 {
+            let text = "abcdefghij".repeat((i % 7) as usize * (1 + (i % 131 == 0) as usize * 40));
+            match i % 3 {
+                0 => {
+                    tr.push(
+                        i,
+                        EventKind::Sent {
+                            msg: MsgId(i),
+                            from: NodeId(1),
+                            to: NodeId(2),
+                            kind: &"Append"[..(i % 7) as usize],
+                            arrive: i + 9,
+                        },
+                    );
+                    for x in [i, 1, i, 1, 2, i + 9] {
+                        num(&mut bytes, x);
+                    }
+                    bytes.extend_from_slice(&b"Append"[..(i % 7) as usize]);
+                }
+                1 => {
+                    tr.push(
+                        i,
+                        EventKind::Note {
+                            node: NodeId(3),
+                            tag: "commit",
+                            text: text.clone(),
+                        },
+                    );
+                    for x in [i, 13, 3] {
+                        num(&mut bytes, x);
+                    }
+                    bytes.extend_from_slice(b"commit");
+                    bytes.extend_from_slice(text.as_bytes());
+                }
+                _ => {
+                    tr.push(i, EventKind::Held { msg: MsgId(i) });
+                    for x in [i, 5, i] {
+                        num(&mut bytes, x);
+                    }
+                }
+            }
+            if i % 997 == 0 {
+                let expected = xxhash_rust::xxh3::xxh3_64(&bytes);
+                assert_eq!(tr.digest(), format!("{expected:016x}"), "after event {i}");
+            }
         }
         let expected = xxhash_rust::xxh3::xxh3_64(&bytes);
         assert_eq!(tr.digest(), format!("{expected:016x}"));
