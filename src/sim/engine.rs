@@ -25,7 +25,12 @@ pub struct TimerSlot<T> {
     pub set_at: SimTime,
     /// When it fires.
     pub fire_at: SimTime,
+    /// The `seq` the timer's event has: the one it was set with.
     token: u64,
+    /// The queue entry standing for the timer, its time and `seq`: an entry of an earlier
+    /// setting of the same timer that was due no later than this one, or the timer's own.
+    queued_at: SimTime,
+    queued: u64,
 }
 
 /// One node: its durable state, its volatile state while up, and its timers.
@@ -102,6 +107,12 @@ pub struct Violation {
 /// One pending event. Events run in order of time, then of `seq` (the order they were
 /// scheduled in); `seq` also identifies the event: a flight or a timer remembers the `seq` of
 /// its live entry, and an entry whose flight or timer has moved on is skipped.
+///
+/// A timer set again while its entry waits keeps that entry when it is due no later than the
+/// new time (an election timer is set again on every heartbeat): when the entry comes up, it
+/// goes back into the queue under the timer's own time and `seq`, which is still ahead. Every
+/// entry that came up before it was earlier than the timer's own, so events run in exactly the
+/// order they would with one entry per setting, with far fewer entries.
 #[derive(Clone, Copy, Debug)]
 struct Queued {
     t: SimTime,
@@ -376,10 +387,21 @@ impl<P: Protocol> Sim<P> {
             }
             true => {
                 let i = q.target as usize;
-                let token = q.seq;
-                let Some(pos) = self.nodes[i].timers.iter().position(|s| s.token == token) else {
+                let Some(pos) = self.nodes[i].timers.iter().position(|s| s.queued == q.seq) else {
                     return;
                 };
+                let s = &mut self.nodes[i].timers[pos];
+                if s.token != q.seq {
+                    // Set again since: the entry goes back under the timer's own time and seq.
+                    (s.queued_at, s.queued) = (s.fire_at, s.token);
+                    self.queue.push(Queued {
+                        t: s.fire_at,
+                        seq: s.token,
+                        target: q.target,
+                        timer: true,
+                    });
+                    return;
+                }
                 self.now = q.t;
                 let slot = self.nodes[i].timers.remove(pos);
                 let id = NodeId::from_index(i);
@@ -501,15 +523,33 @@ impl<P: Protocol> Sim<P> {
                 Effect::Send { to, msg } => self.send(me, to, msg),
                 Effect::SetTimer { timer, after } => {
                     let fire_at = self.now + after;
-                    let token = self.push(fire_at, i as u32, true);
+                    self.seq += 1;
+                    let token = self.seq;
                     let timers = &mut self.nodes[i].timers;
-                    timers.retain(|s| s.timer != timer);
+                    let mut queued = None;
+                    if let Some(pos) = timers.iter().position(|s| s.timer == timer) {
+                        let old = timers.remove(pos);
+                        if old.queued_at <= fire_at {
+                            queued = Some((old.queued_at, old.queued));
+                        }
+                    }
+                    let (queued_at, queued) = queued.unwrap_or((fire_at, token));
                     timers.push(TimerSlot {
                         timer,
                         set_at: self.now,
                         fire_at,
                         token,
+                        queued_at,
+                        queued,
                     });
+                    if queued == token {
+                        self.queue.push(Queued {
+                            t: fire_at,
+                            seq: token,
+                            target: i as u32,
+                            timer: true,
+                        });
+                    }
                 }
                 Effect::CancelTimer(timer) => self.nodes[i].timers.retain(|s| s.timer != timer),
                 Effect::Note { tag, text } => {
