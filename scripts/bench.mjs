@@ -175,7 +175,7 @@ const SCENARIOS = [
         });
       });
       // Widen the diagram from 1 s to 16 s so that it shows the whole run.
-      for (let i = 0; i < 4; i++) await page.click('button[title="Show more time"]');
+      for (let i = 0; i < 4; i++) await page.click('button[title^="Show more time"]');
       // Run (in 1 s steps, each redrawing) to about 10,000 events.
       const events = await page.evaluate(() => {
         while (nodescape.state().events < 10000) nodescape.advance(1000);
@@ -199,7 +199,7 @@ const SCENARIOS = [
       for (const title of ['Scroll back in time', 'Scroll forward', 'Scroll back in time', 'Scroll forward']) {
         scroll.push(
           await page.evaluate((t) => {
-            const b = document.querySelector(`button[title="${t}"]`);
+            const b = document.querySelector(`button[title^="${t}"]`);
             const t0 = performance.now();
             b.click();
             return performance.now() - t0;

@@ -59,7 +59,7 @@ try {
   await page.waitForFunction(() => window.nodescape && document.querySelector('svg#cluster g.node'));
   await page.evaluate(SETUP[id]);
   if (id === 'vclock') {
-    for (let i = 0; i < 4; i++) await page.click('button[title="Show more time"]');
+    for (let i = 0; i < 4; i++) await page.click('button[title^="Show more time"]');
     await page.evaluate(() => {
       while (nodescape.state().events < 10000) nodescape.advance(1000);
       nodescape.play();
