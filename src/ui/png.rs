@@ -1,6 +1,7 @@
 //! Saving the picture as a PNG, for slides and a projector: the cluster as the page shows it
 //! (links, then the message layer, then the nodes) at twice the picture's size, and in the
-//! vector-clock view the space-time diagram under it.
+//! vector-clock view the space-time diagram under it; in the hash-ring view the ring (painted
+//! again at 2x) and its two charts (copied from the page's canvases) under it.
 //!
 //! The links and nodes come from the SVG export ([`super::export`]), each layer loaded as an
 //! image from a `blob:` URL (the page's Content-Security-Policy allows `img-src blob:`); the
@@ -27,6 +28,10 @@ pub const FILE: &str = "nodescape-picture.png";
 pub fn diagram_height(n: u32) -> f64 {
     36.0 + 44.0 * n as f64
 }
+
+/// The height of the ring's strip under the cluster (the ring and its two charts), in CSS
+/// pixels.
+pub const RING_STRIP_H: f64 = 440.0;
 
 /// Loads SVG text as an image, then calls `then` with it (or with an error in words).
 fn load_svg(svg: &str, then: impl FnOnce(Result<HtmlImageElement, String>) + 'static) {
@@ -122,7 +127,14 @@ fn compose(
     title: &str,
 ) -> Result<HtmlCanvasElement, String> {
     let vclock = matches!(shell.model.borrow().world, crate::world::World::Vclock(_));
-    let dh = if vclock { diagram_height(n) } else { 0.0 };
+    let ring = super::ring_panel::picture(&shell.model.borrow());
+    let dh = if vclock {
+        diagram_height(n)
+    } else if ring.is_some() {
+        RING_STRIP_H
+    } else {
+        0.0
+    };
     let (w, h) = (VIEW_W * SCALE, (VIEW_H + dh) * SCALE);
     let (canvas, ctx) = new_canvas(w, h)?;
     ctx.set_fill_style_str("#ffffff");
@@ -147,16 +159,48 @@ fn compose(
         let (dc, dctx) = new_canvas(w, dh * SCALE)?;
         if shell.paint_diagram(&dctx, VIEW_W, dh, SCALE) {
             let y = VIEW_H * SCALE;
-            ctx.set_stroke_style_str("#d5d9e0");
-            ctx.set_line_width(SCALE);
-            ctx.begin_path();
-            ctx.move_to(0.0, y);
-            ctx.line_to(w, y);
-            ctx.stroke();
+            rule(&ctx, y, w);
             drawn(ctx.draw_image_with_html_canvas_element(&dc, 0.0, y))?;
         }
     }
+    if let Some((data, found)) = ring {
+        let y = VIEW_H * SCALE;
+        rule(&ctx, y, w);
+        // The ring, painted again at the export's scale, in a square on the left.
+        let side = RING_STRIP_H - 20.0;
+        let _ = ctx.set_transform(SCALE, 0.0, 0.0, SCALE, 10.0 * SCALE, VIEW_H * SCALE + 10.0 * SCALE);
+        super::ring_canvas::paint_ring(&ctx, side, side, &data.view, found.as_ref());
+        let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
+        // The two charts as the page drew them, each fitted into half of the space on the right.
+        let (x0, cw) = ((side + 30.0) * SCALE, (VIEW_W - side - 40.0) * SCALE);
+        let ch = (RING_STRIP_H - 30.0) / 2.0 * SCALE;
+        for (i, id) in ["ring-load-chart", "ring-cv-chart"].iter().enumerate() {
+            let Some(chart) = gloo::utils::document()
+                .get_element_by_id(id)
+                .and_then(|c| c.dyn_into::<HtmlCanvasElement>().ok())
+                .filter(|c| c.width() > 0 && c.height() > 0)
+            else {
+                continue;
+            };
+            let k = (cw / chart.width() as f64).min(ch / chart.height() as f64);
+            let (dw, dh) = (chart.width() as f64 * k, chart.height() as f64 * k);
+            let top = y + 10.0 * SCALE + i as f64 * (ch + 10.0 * SCALE);
+            drawn(ctx.draw_image_with_html_canvas_element_and_dw_and_dh(
+                &chart, x0, top, dw, dh,
+            ))?;
+        }
+    }
     Ok(canvas)
+}
+
+/// A thin grey rule across the picture at `y` (canvas pixels).
+fn rule(ctx: &CanvasRenderingContext2d, y: f64, w: f64) {
+    ctx.set_stroke_style_str("#d5d9e0");
+    ctx.set_line_width(SCALE);
+    ctx.begin_path();
+    ctx.move_to(0.0, y);
+    ctx.line_to(w, y);
+    ctx.stroke();
 }
 
 fn encode(canvas: HtmlCanvasElement, done: impl FnOnce(Result<(), String>) + 'static) {

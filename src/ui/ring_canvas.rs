@@ -136,7 +136,19 @@ pub fn draw_ring(canvas: &HtmlCanvasElement, view: &RingView, lookup: Option<&Ke
     let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
     ctx.clear_rect(0.0, 0.0, w * dpr, h * dpr);
     let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
+    paint_ring(&ctx, w, h, view, lookup);
+}
 
+/// Paints the ring into a `w` x `h` box of `ctx` (in the context's current units): the live
+/// canvas and the PNG export both draw through this.
+pub fn paint_ring(
+    ctx: &CanvasRenderingContext2d,
+    w: f64,
+    h: f64,
+    view: &RingView,
+    lookup: Option<&KeyLookup>,
+) {
+    let ctx = ctx.clone();
     let (cx, cy) = (w / 2.0, h / 2.0);
     let r = (w.min(h) / 2.0 - 34.0).max(40.0);
 

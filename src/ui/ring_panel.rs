@@ -71,6 +71,18 @@ struct Cache {
 
 thread_local! {
     static CACHE: RefCell<Cache> = RefCell::new(Cache::default());
+    /// The name being looked up on the ring, if any (the PNG export draws it too).
+    static QUERY: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// What the ring picture shows now, for the PNG export: the ring's view model and the key
+/// being looked up (`None` unless the hash ring runs).
+pub fn picture(m: &Model) -> Option<(Rc<PaneData>, Option<KeyLookup>)> {
+    let World::Ring(s) = &m.world else {
+        return None;
+    };
+    let found = QUERY.with(|q| q.borrow().as_deref().map(|name| lookup(s.sim(), name)));
+    Some((pane_data(m, s.sim()), found))
 }
 
 fn pane_data(m: &Model, sim: &Sim<Ring>) -> Rc<PaneData> {
@@ -225,6 +237,7 @@ pub fn ring_pane_component(p: &RingPaneProps) -> Html {
     let query = use_state(|| None::<String>);
     let generation = p.data.generation;
     let found: Rc<Option<KeyLookup>> = use_memo(((*query).clone(), generation), |(q, _)| {
+        QUERY.with(|cur| cur.borrow_mut().clone_from(q));
         q.as_deref().and_then(run_lookup)
     });
     let ring_ref = use_node_ref();

@@ -52,14 +52,18 @@ async function pixels(page, bytes, colour, splitY) {
     ctx.drawImage(img, 0, 0);
     const { data } = ctx.getImageData(0, 0, c.width, c.height);
     const [cr, cg, cb] = [1, 3, 5].map((i) => parseInt(colour.slice(i, i + 2), 16));
-    const out = { drawn: 0, coloured: 0, darkBelow: 0, white: 0 };
+    const out = { drawn: 0, coloured: 0, colouredBelow: 0, darkBelow: 0, drawnBelowRight: 0, white: 0 };
     for (let i = 0; i < data.length; i += 4) {
       const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
       const y = Math.floor(i / 4 / c.width);
       if (r === 255 && g === 255 && b === 255) out.white++;
       // The picture's background is #f6f7f9; anything else is drawn.
       if (Math.abs(r - 0xf6) + Math.abs(g - 0xf7) + Math.abs(b - 0xf9) > 24 && !(r === 255 && g === 255 && b === 255)) out.drawn++;
-      if (Math.abs(r - cr) + Math.abs(g - cg) + Math.abs(b - cb) < 12) out.coloured++;
+      const ofColour = Math.abs(r - cr) + Math.abs(g - cg) + Math.abs(b - cb) < 12;
+      if (ofColour) out.coloured++;
+      if (ofColour && splitY && y > splitY) out.colouredBelow++;
+      // Below the split, right of the middle: where the ring's charts go.
+      if (splitY && y > splitY && (i / 4) % c.width > c.width / 2 && r + g + b < 600) out.drawnBelowRight++;
       if (splitY && y > splitY && r + g + b < 200) out.darkBelow++;
     }
     out.total = data.length / 4;
@@ -94,6 +98,29 @@ test('Save picture (PNG) downloads the cluster with its messages in flight and t
   assert.ok(px.coloured > 300, `the message in flight is painted (${px.coloured} pixels of its colour)`);
   assert.ok(px.darkBelow > 500, `the space-time diagram is painted under the cluster (${px.darkBelow} dark pixels)`);
   await page.waitForSelector('#banner:has-text("Saved nodescape-picture.png")');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('The PNG of the hash ring has the ring and its two charts under the cluster', async () => {
+  const { page, context, problems } = await openApp('', { width: 1280, height: 720 });
+  await page.evaluate(() => {
+    nodescape.load({ nodescape: 1, protocol: 'ring', seed: '3', nodes: 5 });
+    nodescape.advance(2000);
+  });
+  await page.locator('#ring-load-chart').waitFor();
+  await page.keyboard.press('s');
+  await page.locator('#save-png').waitFor();
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 10000 }), page.click('#save-png')]);
+  const bytes = readFileSync(await download.path());
+  writeFileSync(SCREENSHOTS + 'picture-ring.png', bytes);
+  // The cluster's 620 viewBox units, then a strip of 440 for the ring and its charts; all at 2x.
+  assert.deepEqual(pngSize(bytes), { width: 2000, height: (620 + 440) * 2 });
+  // Node 1's keys and tokens are blue (#0072B2), on the ring and in the load chart's first bar.
+  const px = await pixels(page, bytes, '#0072b2', 620 * 2);
+  console.log(`PNG (ring): ${bytes.length} bytes, ${px.colouredBelow} pixels of node 1's colour under the cluster, ${px.drawnBelowRight} drawn pixels where the charts go`);
+  assert.ok(px.colouredBelow > 2000, `the ring's keys and tokens are painted under the cluster (${px.colouredBelow})`);
+  assert.ok(px.drawnBelowRight > 20000, `the charts are drawn right of the ring (${px.drawnBelowRight})`);
   assert.deepEqual(problems, []);
   await context.close();
 });
