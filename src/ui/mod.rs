@@ -154,9 +154,30 @@ fn param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
         .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
 }
 
-/// Mounts the app on the page's body and installs `window.nodescape`.
+/// Mounts the app on the page's body and installs `window.nodescape`, once the browser has
+/// painted `index.html`'s introduction: on a fast load the wasm can be ready before the first
+/// frame, and the learner would otherwise see a blank page until the app's first render; it
+/// also keeps the start-up in two tasks (the wasm's instantiation, then the app) instead of
+/// one long one.
 pub fn start() {
     install_panic_panel();
+    after_frames(2, mount);
+}
+
+/// Calls `then` in a task of its own after `n` more animation frames (the browser paints
+/// between them).
+fn after_frames(n: u32, then: fn()) {
+    if n == 0 {
+        gloo::timers::callback::Timeout::new(0, then).forget();
+        return;
+    }
+    let frame = gloo::render::request_animation_frame(move |_| after_frames(n - 1, then));
+    // The frame's callback runs once; keep its handle alive until then (dropping cancels it).
+    std::mem::forget(frame);
+}
+
+/// Builds the model from the page's address and renders the app.
+fn mount() {
     let (scenario, problem) = initial_scenario();
     let shell = shell::Shell::install(scenario.clone());
     if let Some(p) = problem {
