@@ -372,7 +372,7 @@ pub fn app(props: &AppProps) -> Html {
     {
         let shell = shell.clone();
         use_effect(move || {
-            shell.draw();
+            shell.after_render();
         });
     }
     let d = shell.callback();
