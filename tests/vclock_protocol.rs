@@ -267,12 +267,31 @@ fn a_node_shows_its_vector_or_its_lamport_clock() {
 }
 
 #[test]
-fn a_long_vector_caption_is_cut_to_fit_under_the_node() {
-    use nodescape::protocols::vclock::short_caption;
+fn a_long_vector_caption_is_broken_into_lines_that_fit_under_the_node() {
+    use nodescape::protocols::vclock::{short_caption, CAPTION_LINES, CAPTION_MAX};
     assert_eq!(short_caption("[12,10,3,14,9]"), "[12,10,3,14,9]");
-    let cut = short_caption("[12,10,3,14,9,22,7,31,5]");
-    assert_eq!(cut, "[12,10,3,14,…");
-    assert!(cut.chars().count() <= 14);
+    // Nine nodes, two digits: the whole vector, on two lines of about equal length broken
+    // after a comma.
+    assert_eq!(
+        short_caption("[12,10,3,14,9,22,7,31,5]"),
+        "[12,10,3,14,9,\n22,7,31,5]"
+    );
+    assert_eq!(short_caption("[32,18,33,28,23]"), "[32,18,33,\n28,23]");
+    // Nine nodes, three digits: still whole, on three lines.
+    let v = "[123,456,789,101,112,131,415,161,718]";
+    let c = short_caption(v);
+    assert_eq!(c.replace('\n', ""), v);
+    assert_eq!(c.lines().count(), 3);
+    // Longer than three lines: cut, and says so.
+    let c = short_caption("[1234,5678,9101,1121,3141,5161,7181,9202,1222]");
+    assert_eq!(c.lines().count(), CAPTION_LINES);
+    assert!(c.ends_with('…'), "{c}");
+    for c in [c, short_caption(v)] {
+        assert!(
+            c.lines().all(|l| l.chars().count() <= CAPTION_MAX + 1),
+            "{c}"
+        );
+    }
 }
 
 #[test]

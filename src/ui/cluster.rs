@@ -169,7 +169,11 @@ fn node_texts(n: &NodeCard, layout: &Layout) -> Html {
         <g class={classes!("node-text", role)} transform={format!("translate({cx:.1} {cy:.1})")}>
             <text class="id" y={(r * 0.13).to_string()} font-size={(r * 0.8).to_string()}>{ n.id.to_string() }</text>
             if r >= 30.0 {
-                <text class="caption" y={(r + 30.0).to_string()}>{ caption }</text>
+                <text class="caption" y={(r + 30.0).to_string()}>
+                    { for caption.split('\n').enumerate().map(|(i, line)| html! {
+                        <tspan x="0" dy={if i == 0 { "0" } else { "1.15em" }}>{ line.to_string() }</tspan>
+                    }) }
+                </text>
             }
         </g>
     }

@@ -267,13 +267,18 @@ fn node(s: &mut String, n: &crate::world::NodeCard, layout: &Layout) {
     };
     let _ = write!(
         s,
-        r##"<text x="{x:.1}" y="{:.1}" font-size="{:.0}" font-weight="700" text-anchor="middle" dominant-baseline="middle" fill="{ink}">{}</text><text x="{x:.1}" y="{:.1}" font-size="19" font-weight="600" font-family="ui-monospace, Menlo, Consolas, monospace" text-anchor="middle" fill="#1b1f24" stroke="#f6f7f9" stroke-width="5" paint-order="stroke">{}</text></g>"##,
+        r##"<text x="{x:.1}" y="{:.1}" font-size="{:.0}" font-weight="700" text-anchor="middle" dominant-baseline="middle" fill="{ink}">{}</text><text x="{x:.1}" y="{:.1}" font-size="19" font-weight="600" font-family="ui-monospace, Menlo, Consolas, monospace" text-anchor="middle" fill="#1b1f24" stroke="#f6f7f9" stroke-width="5" paint-order="stroke">"##,
         y + r * 0.13,
         r * 0.8,
         n.id,
         y + r + 30.0,
-        esc(caption)
     );
+    // A caption of several lines (a long vector clock) continues under itself.
+    for (i, line) in caption.split('\n').enumerate() {
+        let dy = if i == 0 { "0" } else { "1.15em" };
+        let _ = write!(s, r#"<tspan x="{x:.1}" dy="{dy}">{}</tspan>"#, esc(line));
+    }
+    s.push_str("</text></g>");
 }
 
 #[cfg(test)]

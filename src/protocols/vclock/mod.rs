@@ -323,19 +323,40 @@ impl Protocol for Vclock {
     }
 }
 
-/// Longest caption under a node circle, in characters.
+/// Longest line of a caption under a node circle, in characters.
 pub const CAPTION_MAX: usize = 14;
+/// Most lines of a caption under a node circle.
+pub const CAPTION_LINES: usize = 3;
 
-/// The vector as a caption: whole when it fits in [`CAPTION_MAX`] characters, else cut with "…"
-/// (the full vector is in the node's details and its ARIA label).
+/// The vector as a caption under the node: broken after commas into lines of at most
+/// [`CAPTION_MAX`] characters (separated by `'\n'`), so that a whole vector of up to nine
+/// nodes shows; past [`CAPTION_LINES`] lines it is cut with "…" (the full vector is in the
+/// node's details and its ARIA label).
 pub fn short_caption(vector: &str) -> String {
-    if vector.chars().count() <= CAPTION_MAX {
-        return vector.to_string();
+    let wrap = |width: usize| {
+        let mut lines: Vec<String> = vec![String::new()];
+        for (i, part) in vector.split_inclusive(',').enumerate() {
+            let line = lines.last_mut().expect("one line at least");
+            if i > 0 && line.chars().count() + part.chars().count() > width {
+                lines.push(part.to_string());
+            } else {
+                line.push_str(part);
+            }
+        }
+        lines
+    };
+    let mut lines = wrap(CAPTION_MAX);
+    // Lines of about equal length read better than a full line and a stub.
+    let even = vector.chars().count().div_ceil(lines.len()) + 2;
+    if lines.len() > 1 && even < CAPTION_MAX {
+        let balanced = wrap(even);
+        if balanced.len() == lines.len() {
+            lines = balanced;
+        }
     }
-    let mut out: String = vector.chars().take(CAPTION_MAX - 1).collect();
-    if let Some(cut) = out.rfind(',') {
-        out.truncate(cut + 1);
+    if lines.len() > CAPTION_LINES {
+        lines.truncate(CAPTION_LINES);
+        lines[CAPTION_LINES - 1].push('…');
     }
-    out.push('…');
-    out
+    lines.join("\n")
 }
