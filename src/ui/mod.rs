@@ -155,23 +155,27 @@ fn param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
 }
 
 /// Mounts the app on the page's body and installs `window.nodescape`, once the browser has
-/// painted `index.html`'s introduction: on a fast load the wasm can be ready before the first
-/// frame, and the learner would otherwise see a blank page until the app's first render; it
-/// also keeps the start-up in two tasks (the wasm's instantiation, then the app) instead of
-/// one long one.
+/// shown `index.html`'s introduction: on a fast load the wasm can be ready before the first
+/// frame, and the learner would see a blank page until the app's first render (Lighthouse,
+/// which replays a fast load at a slow speed, then also reports the app's first render as the
+/// page's largest paint). It also keeps the start-up in two tasks (the wasm's instantiation,
+/// then the app) instead of one long one.
 pub fn start() {
     install_panic_panel();
-    after_frames(2, mount);
+    after_first_paint(20, mount);
 }
 
-/// Calls `then` in a task of its own after `n` more animation frames (the browser paints
-/// between them).
-fn after_frames(n: u32, then: fn()) {
-    if n == 0 {
+/// Calls `then` in a task of its own once the page's first contentful paint has been shown, or
+/// after `frames` animation frames at most (a browser without paint timing).
+fn after_first_paint(frames: u32, then: fn()) {
+    let painted = web_sys::window()
+        .and_then(|w| w.performance())
+        .is_some_and(|p| p.get_entries_by_name("first-contentful-paint").length() > 0);
+    if painted || frames == 0 {
         gloo::timers::callback::Timeout::new(0, then).forget();
         return;
     }
-    let frame = gloo::render::request_animation_frame(move |_| after_frames(n - 1, then));
+    let frame = gloo::render::request_animation_frame(move |_| after_first_paint(frames - 1, then));
     // The frame's callback runs once; keep its handle alive until then (dropping cancels it).
     std::mem::forget(frame);
 }
