@@ -375,23 +375,9 @@ pub fn app(props: &AppProps) -> Html {
             shell.after_render();
         });
     }
-    // The first render leaves the side panel's sections for a second one, in a task of its
-    // own: on a slow machine one long start-up task would keep the page from answering input
-    // (the side panel is a column of its own, so nothing moves when it fills in).
-    let full = use_state(|| false);
-    {
-        let full = full.clone();
-        use_effect_with((), move |_| {
-            gloo::timers::callback::Timeout::new(0, move || full.set(true)).forget();
-        });
-    }
     let d = shell.callback();
     let m = shell.model.borrow();
-    let side = if *full {
-        side_panel(&m, &d, super::protocol_panels::protocol_panel(&m, &d))
-    } else {
-        html! { <aside class="side" aria-busy="true"></aside> }
-    };
+    let protocol_panel = super::protocol_panels::protocol_panel(&m, &d);
     let _ = DEFAULT_SPEED;
     let _ = now_ms;
     html! {
@@ -404,7 +390,7 @@ pub fn app(props: &AppProps) -> Html {
                     { cluster_view(&m, &shell) }
                     { super::protocol_panels::protocol_pane(&m, &shell, &d) }
                 </div>
-                { side }
+                { side_panel(&m, &d, protocol_panel) }
             </div>
             if let Some(p) = m.pending {
                 <div class="pending-key" role="status" id="pending-key">{ p.prompt() }</div>
