@@ -267,7 +267,9 @@ pub struct RingShared {
     epoch: u32,
     log_start: u32,
     log: Vec<(u64, u64)>,
-    placements: BTreeMap<u64, Arc<Placement>>,
+    /// Cached placements by live set, sorted by live set (at most [`Self::PLACEMENT_CAP`]; a
+    /// sorted vector rather than a map: one `BTreeMap` type fewer in the wasm, issue 2).
+    placements: Vec<(u64, Arc<Placement>)>,
     settled: u64,
     rebalanced_epoch: u32,
     last_change: Option<ChangeReport>,
@@ -306,7 +308,12 @@ impl RingShared {
 
     /// The cached placement of the current live ring.
     pub fn current(&self) -> Option<&Arc<Placement>> {
-        self.placements.get(&self.live())
+        self.cached(self.live())
+    }
+
+    fn cached(&self, live: u64) -> Option<&Arc<Placement>> {
+        let i = self.placements.binary_search_by_key(&live, |p| p.0).ok()?;
+        Some(&self.placements[i].1)
     }
 
     /// True when every up node stores exactly the keys it should (rebalancing is complete).
@@ -349,18 +356,22 @@ impl Ring {
     }
 
     fn placement(&self, shared: &mut RingShared, live: u64) -> Arc<Placement> {
-        if let Some(p) = shared.placements.get(&live) {
+        if let Some(p) = shared.cached(live) {
             return p.clone();
         }
         if shared.placements.len() >= RingShared::PLACEMENT_CAP {
+            // The smallest live set other than the current one goes.
             let current = shared.live();
-            let evict = shared.placements.keys().copied().find(|&m| m != current);
-            if let Some(m) = evict {
-                shared.placements.remove(&m);
+            if let Some(i) = shared.placements.iter().position(|p| p.0 != current) {
+                shared.placements.remove(i);
             }
         }
         let p = Arc::new(self.compute_placement(live, shared.n));
-        shared.placements.insert(live, p.clone());
+        let at = shared
+            .placements
+            .binary_search_by_key(&live, |p| p.0)
+            .unwrap_err();
+        shared.placements.insert(at, (live, p.clone()));
         p
     }
 
