@@ -141,8 +141,12 @@ fn align<A: Copy, B: Copy>(older_first_a: &[A], older_first_b: &[B], mut pair: i
     }
 }
 
+/// The maps' keys: (node, node, time) for sends, (node, time, send event) for receives, both
+/// widened to one type so the four maps share one `BTreeMap` instantiation (issue 2); the
+/// widening keeps their order.
+type Key = (u64, u64, u64);
+
 fn join(nb: &Notebook, trace: &Trace) -> Join {
-    type Key = (NodeId, NodeId, SimTime);
     let mut traced: BTreeMap<Key, Vec<MsgId>> = BTreeMap::new();
     let mut copy_of: BTreeMap<MsgId, MsgId> = BTreeMap::new();
     let mut delivered: Vec<(MsgId, NodeId, SimTime)> = Vec::new();
@@ -153,20 +157,27 @@ fn join(nb: &Notebook, trace: &Trace) -> Join {
                 copy_of.insert(*copy, root);
             }
             EventKind::Sent { msg, from, to, .. } if !copy_of.contains_key(msg) => {
-                traced.entry((*from, *to, ev.t)).or_default().push(*msg);
+                traced
+                    .entry((from.0.into(), to.0.into(), ev.t))
+                    .or_default()
+                    .push(*msg);
             }
             EventKind::Delivered { msg, to, .. } => delivered.push((*msg, *to, ev.t)),
             _ => {}
         }
     }
     let mut sends: BTreeMap<Key, Vec<EventId>> = BTreeMap::new();
-    let mut receives: BTreeMap<(NodeId, SimTime, EventId), Vec<EventId>> = BTreeMap::new();
+    let mut receives: BTreeMap<Key, Vec<EventId>> = BTreeMap::new();
     for e in nb.events() {
         match e.what {
-            EventType::Send { to } => sends.entry((e.node, to, e.t)).or_default().push(e.id),
-            EventType::Receive { send, .. } => {
-                receives.entry((e.node, e.t, send)).or_default().push(e.id)
-            }
+            EventType::Send { to } => sends
+                .entry((e.node.0.into(), to.0.into(), e.t))
+                .or_default()
+                .push(e.id),
+            EventType::Receive { send, .. } => receives
+                .entry((e.node.0.into(), e.t, send.0))
+                .or_default()
+                .push(e.id),
             EventType::Local => {}
         }
     }
@@ -184,10 +195,13 @@ fn join(nb: &Notebook, trace: &Trace) -> Join {
             j.msg_to_send.insert(*copy, e);
         }
     }
-    let mut arrivals: BTreeMap<(NodeId, SimTime, EventId), Vec<MsgId>> = BTreeMap::new();
+    let mut arrivals: BTreeMap<Key, Vec<MsgId>> = BTreeMap::new();
     for (msg, to, t) in delivered {
         if let Some(&send) = j.msg_to_send.get(&msg) {
-            arrivals.entry((to, t, send)).or_default().push(msg);
+            arrivals
+                .entry((to.0.into(), t, send.0))
+                .or_default()
+                .push(msg);
         }
     }
     for (key, msgs) in &arrivals {
