@@ -17,7 +17,7 @@ use super::notebook::{EventId, EventType, Notebook};
 use super::Chat;
 use super::Vclock;
 use crate::sim::time::format_time;
-use crate::sim::{DropReason, EventKind, Flight, MsgId, NodeId, Sim, SimTime, Trace};
+use crate::sim::{keysort, DropReason, EventKind, Flight, MsgId, NodeId, Sim, SimTime, Trace};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -127,12 +127,52 @@ pub struct Outage {
     pub until: Option<SimTime>,
 }
 
-/// Message numbers joined to the notebook's send and receive events.
+/// Message and event numbers joined, `u64` to `u64`, in a vector sorted by key rather than a
+/// `BTreeMap` (one map type fewer in the wasm, issue 2). Built by [`IdMap::push`] then
+/// [`IdMap::sorted`], or by [`IdMap::insert`]; as with a map's insert, a key given twice keeps
+/// its last value.
 #[derive(Default)]
+struct IdMap(Vec<(u64, u64)>);
+
+impl IdMap {
+    fn find(&self, k: u64) -> Result<usize, usize> {
+        self.0.binary_search_by_key(&k, |p| p.0)
+    }
+
+    fn get(&self, k: u64) -> Option<u64> {
+        self.find(k).ok().map(|i| self.0[i].1)
+    }
+
+    fn insert(&mut self, k: u64, v: u64) {
+        match self.find(k) {
+            Ok(i) => self.0[i].1 = v,
+            Err(i) => self.0.insert(i, (k, v)),
+        }
+    }
+
+    fn push(&mut self, k: u64, v: u64) {
+        self.0.push((k, v));
+    }
+
+    /// Sorts the pushed pairs by key; of equal keys, the last pushed wins.
+    fn sorted(mut self) -> Self {
+        keysort::stable_sort_by_key(&mut self.0, |p| (p.0, 0));
+        let mut out: Vec<(u64, u64)> = Vec::with_capacity(self.0.len());
+        for p in self.0 {
+            match out.last_mut() {
+                Some(last) if last.0 == p.0 => *last = p,
+                _ => out.push(p),
+            }
+        }
+        IdMap(out)
+    }
+}
+
+/// Message numbers joined to the notebook's send and receive events.
 struct Join {
-    msg_to_send: BTreeMap<MsgId, EventId>,
-    send_to_msg: BTreeMap<EventId, MsgId>,
-    receive_to_msg: BTreeMap<EventId, MsgId>,
+    msg_to_send: IdMap,
+    send_to_msg: IdMap,
+    receive_to_msg: IdMap,
 }
 
 fn align<A: Copy, B: Copy>(older_first_a: &[A], older_first_b: &[B], mut pair: impl FnMut(A, B)) {
@@ -148,15 +188,16 @@ type Key = (u64, u64, u64);
 
 fn join(nb: &Notebook, trace: &Trace) -> Join {
     let mut traced: BTreeMap<Key, Vec<MsgId>> = BTreeMap::new();
-    let mut copy_of: BTreeMap<MsgId, MsgId> = BTreeMap::new();
+    // Copy to original message (copies are numbered as made, so inserts are mostly appends).
+    let mut copy_of = IdMap::default();
     let mut delivered: Vec<(MsgId, NodeId, SimTime)> = Vec::new();
     for ev in trace.events() {
         match &ev.kind {
             EventKind::Duplicated { msg, copy } => {
-                let root = copy_of.get(msg).copied().unwrap_or(*msg);
-                copy_of.insert(*copy, root);
+                let root = copy_of.get(msg.0).unwrap_or(msg.0);
+                copy_of.insert(copy.0, root);
             }
-            EventKind::Sent { msg, from, to, .. } if !copy_of.contains_key(msg) => {
+            EventKind::Sent { msg, from, to, .. } if copy_of.find(msg.0).is_err() => {
                 traced
                     .entry((from.0.into(), to.0.into(), ev.t))
                     .or_default()
@@ -181,37 +222,48 @@ fn join(nb: &Notebook, trace: &Trace) -> Join {
             EventType::Local => {}
         }
     }
-    let mut j = Join::default();
+    let (mut msg_to_send, mut send_to_msg) = (IdMap::default(), IdMap::default());
     for (key, msgs) in &traced {
         if let Some(events) = sends.get(key) {
-            align(msgs, events, |m, e| {
-                j.msg_to_send.insert(m, e);
-                j.send_to_msg.insert(e, m);
+            align(msgs, events, |m: MsgId, e: EventId| {
+                msg_to_send.push(m.0, e.0);
+                send_to_msg.push(e.0, m.0);
             });
         }
     }
-    for (copy, root) in &copy_of {
-        if let Some(&e) = j.msg_to_send.get(root) {
-            j.msg_to_send.insert(*copy, e);
-        }
+    let mut msg_to_send = msg_to_send.sorted();
+    // Copies join their original's send (looked up among the originals only, as before).
+    let copies: Vec<(u64, u64)> = copy_of
+        .0
+        .iter()
+        .filter_map(|&(copy, root)| Some((copy, msg_to_send.get(root)?)))
+        .collect();
+    for (copy, e) in copies {
+        msg_to_send.push(copy, e);
     }
+    let msg_to_send = msg_to_send.sorted();
     let mut arrivals: BTreeMap<Key, Vec<MsgId>> = BTreeMap::new();
     for (msg, to, t) in delivered {
-        if let Some(&send) = j.msg_to_send.get(&msg) {
+        if let Some(send) = msg_to_send.get(msg.0) {
             arrivals
-                .entry((to.0.into(), t, send.0))
+                .entry((to.0.into(), t, send))
                 .or_default()
                 .push(msg);
         }
     }
+    let mut receive_to_msg = IdMap::default();
     for (key, msgs) in &arrivals {
         if let Some(events) = receives.get(key) {
-            align(msgs, events, |m, e| {
-                j.receive_to_msg.insert(e, m);
+            align(msgs, events, |m: MsgId, e: EventId| {
+                receive_to_msg.push(e.0, m.0)
             });
         }
     }
-    j
+    Join {
+        msg_to_send,
+        send_to_msg: send_to_msg.sorted(),
+        receive_to_msg: receive_to_msg.sorted(),
+    }
 }
 
 fn label(id: EventId, node: NodeId, t: SimTime, what: &EventType, msg: Option<MsgId>) -> String {
@@ -244,8 +296,8 @@ pub fn build_diagram<'a>(
     let overlaps = |a: SimTime, b: SimTime| a <= hi && b >= lo;
     for e in nb.events() {
         let msg = match e.what {
-            EventType::Send { .. } => j.send_to_msg.get(&e.id).copied(),
-            EventType::Receive { .. } => j.receive_to_msg.get(&e.id).copied(),
+            EventType::Send { .. } => j.send_to_msg.get(e.id.0).map(MsgId),
+            EventType::Receive { .. } => j.receive_to_msg.get(e.id.0).map(MsgId),
             EventType::Local => None,
         };
         if let EventType::Receive { from, send } = e.what {
@@ -290,7 +342,7 @@ pub fn build_diagram<'a>(
                 to,
                 reason,
             } => {
-                let Some(&send) = j.msg_to_send.get(msg) else {
+                let Some(send) = j.msg_to_send.get(msg.0).map(EventId) else {
                     continue;
                 };
                 let Some(s) = nb.get(send) else { continue };
