@@ -19,7 +19,6 @@ use super::Vclock;
 use crate::sim::time::format_time;
 use crate::sim::{keysort, DropReason, EventKind, Flight, MsgId, NodeId, Sim, SimTime, Trace};
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// Everything the diagram draws for a window of time.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -181,13 +180,57 @@ fn align<A: Copy, B: Copy>(older_first_a: &[A], older_first_b: &[B], mut pair: i
     }
 }
 
-/// The maps' keys: (node, node, time) for sends, (node, time, send event) for receives, both
-/// widened to one type so the four maps share one `BTreeMap` instantiation (issue 2); the
-/// widening keeps their order.
+/// The groups' keys: (node, node, time) for sends, (node, time, send event) for receives, both
+/// widened to one type, which keeps their order.
 type Key = (u64, u64, u64);
 
+/// Message or event numbers grouped by key: sorted by key, each key's numbers in the order
+/// pushed (what a `BTreeMap<Key, Vec<_>>` held, without a map type in the wasm, issue 2).
+#[derive(Default)]
+struct Groups {
+    keys: Vec<Key>,
+    ids: Vec<u64>,
+}
+
+impl Groups {
+    fn push(&mut self, k: Key, id: u64) {
+        self.keys.push(k);
+        self.ids.push(id);
+    }
+
+    /// Sorts by key, keeping the pushed order within a key: stable sorts by the key's last
+    /// part, then its middle, then its first.
+    fn sorted(self) -> Self {
+        let mut pairs: Vec<(Key, u64)> = self.keys.into_iter().zip(self.ids).collect();
+        for part in [2, 1, 0] {
+            keysort::stable_sort_by_key(&mut pairs, |(k, _)| ([k.0, k.1, k.2][part], 0));
+        }
+        let (keys, ids) = pairs.into_iter().unzip();
+        Groups { keys, ids }
+    }
+
+    /// The numbers pushed under `k`, in order (empty if none).
+    fn get(&self, k: &Key) -> &[u64] {
+        let lo = self.keys.partition_point(|x| x < k);
+        let n = self.keys[lo..].partition_point(|x| x == k);
+        &self.ids[lo..lo + n]
+    }
+
+    /// Each key with its numbers, by key.
+    fn groups(&self) -> impl Iterator<Item = (&Key, &[u64])> {
+        let mut i = 0;
+        std::iter::from_fn(move || {
+            let k = self.keys.get(i)?;
+            let n = self.keys[i..].partition_point(|x| x == k);
+            let group = (k, &self.ids[i..i + n]);
+            i += n;
+            Some(group)
+        })
+    }
+}
+
 fn join(nb: &Notebook, trace: &Trace) -> Join {
-    let mut traced: BTreeMap<Key, Vec<MsgId>> = BTreeMap::new();
+    let mut traced = Groups::default();
     // Copy to original message (copies are numbered as made, so inserts are mostly appends).
     let mut copy_of = IdMap::default();
     let mut delivered: Vec<(MsgId, NodeId, SimTime)> = Vec::new();
@@ -198,38 +241,29 @@ fn join(nb: &Notebook, trace: &Trace) -> Join {
                 copy_of.insert(copy.0, root);
             }
             EventKind::Sent { msg, from, to, .. } if copy_of.find(msg.0).is_err() => {
-                traced
-                    .entry((from.0.into(), to.0.into(), ev.t))
-                    .or_default()
-                    .push(*msg);
+                traced.push((from.0.into(), to.0.into(), ev.t), msg.0);
             }
             EventKind::Delivered { msg, to, .. } => delivered.push((*msg, *to, ev.t)),
             _ => {}
         }
     }
-    let mut sends: BTreeMap<Key, Vec<EventId>> = BTreeMap::new();
-    let mut receives: BTreeMap<Key, Vec<EventId>> = BTreeMap::new();
+    let (mut sends, mut receives) = (Groups::default(), Groups::default());
     for e in nb.events() {
         match e.what {
-            EventType::Send { to } => sends
-                .entry((e.node.0.into(), to.0.into(), e.t))
-                .or_default()
-                .push(e.id),
-            EventType::Receive { send, .. } => receives
-                .entry((e.node.0.into(), e.t, send.0))
-                .or_default()
-                .push(e.id),
+            EventType::Send { to } => sends.push((e.node.0.into(), to.0.into(), e.t), e.id.0),
+            EventType::Receive { send, .. } => {
+                receives.push((e.node.0.into(), e.t, send.0), e.id.0)
+            }
             EventType::Local => {}
         }
     }
+    let (traced, sends, receives) = (traced.sorted(), sends.sorted(), receives.sorted());
     let (mut msg_to_send, mut send_to_msg) = (IdMap::default(), IdMap::default());
-    for (key, msgs) in &traced {
-        if let Some(events) = sends.get(key) {
-            align(msgs, events, |m: MsgId, e: EventId| {
-                msg_to_send.push(m.0, e.0);
-                send_to_msg.push(e.0, m.0);
-            });
-        }
+    for (key, msgs) in traced.groups() {
+        align(msgs, sends.get(key), |m, e| {
+            msg_to_send.push(m, e);
+            send_to_msg.push(e, m);
+        });
     }
     let mut msg_to_send = msg_to_send.sorted();
     // Copies join their original's send (looked up among the originals only, as before).
@@ -242,22 +276,15 @@ fn join(nb: &Notebook, trace: &Trace) -> Join {
         msg_to_send.push(copy, e);
     }
     let msg_to_send = msg_to_send.sorted();
-    let mut arrivals: BTreeMap<Key, Vec<MsgId>> = BTreeMap::new();
+    let mut arrivals = Groups::default();
     for (msg, to, t) in delivered {
         if let Some(send) = msg_to_send.get(msg.0) {
-            arrivals
-                .entry((to.0.into(), t, send))
-                .or_default()
-                .push(msg);
+            arrivals.push((to.0.into(), t, send), msg.0);
         }
     }
     let mut receive_to_msg = IdMap::default();
-    for (key, msgs) in &arrivals {
-        if let Some(events) = receives.get(key) {
-            align(msgs, events, |m: MsgId, e: EventId| {
-                receive_to_msg.push(e.0, m.0)
-            });
-        }
+    for (key, msgs) in arrivals.sorted().groups() {
+        align(msgs, receives.get(key), |m, e| receive_to_msg.push(e, m));
     }
     Join {
         msg_to_send,
@@ -422,4 +449,61 @@ pub fn diagram_of(sim: &Sim<Vclock>, window: Option<(SimTime, SimTime)>) -> Diag
         sim.now(),
         window,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// Keys with many ties in every part, so the stable passes are exercised.
+    fn data() -> Vec<(Key, u64)> {
+        let mut state = 12345u64;
+        (0..400)
+            .map(|i| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let r = state >> 33;
+                ((r % 3, (r >> 4) % 4 * (u64::MAX / 3), (r >> 8) % 5), i)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn groups_hold_what_a_map_of_vectors_held() {
+        let mut map: BTreeMap<Key, Vec<u64>> = BTreeMap::new();
+        let mut groups = Groups::default();
+        for (k, id) in data() {
+            map.entry(k).or_default().push(id);
+            groups.push(k, id);
+        }
+        let groups = groups.sorted();
+        let ours: Vec<(Key, Vec<u64>)> = groups.groups().map(|(k, v)| (*k, v.to_vec())).collect();
+        let theirs: Vec<(Key, Vec<u64>)> = map.iter().map(|(k, v)| (*k, v.clone())).collect();
+        assert_eq!(ours, theirs);
+        for (k, v) in &map {
+            assert_eq!(groups.get(k), v.as_slice());
+        }
+        assert!(groups.get(&(7, 0, 0)).is_empty());
+        assert!(Groups::default().sorted().groups().next().is_none());
+    }
+
+    #[test]
+    fn id_maps_act_as_maps_whose_last_insert_wins() {
+        let mut map: BTreeMap<u64, u64> = BTreeMap::new();
+        let (mut pushed, mut inserted) = (IdMap::default(), IdMap::default());
+        for ((k, _, _), v) in data() {
+            map.insert(k * 7 + v % 3, v);
+            pushed.push(k * 7 + v % 3, v);
+            inserted.insert(k * 7 + v % 3, v);
+        }
+        let pushed = pushed.sorted();
+        let theirs: Vec<(u64, u64)> = map.iter().map(|(k, v)| (*k, *v)).collect();
+        assert_eq!(pushed.0, theirs);
+        assert_eq!(inserted.0, theirs);
+        for k in 0..30 {
+            assert_eq!(pushed.get(k), map.get(&k).copied());
+        }
+    }
 }
