@@ -68,7 +68,7 @@ mod tests {
             let mut a: Vec<u128> = numbers(n, n as u64)
                 .into_iter()
                 .zip(numbers(n, 99))
-                .map(|(x, y)| (x % 5) as u128 * y as u128 * 0x1_0000_0001 << 40 | x as u128)
+                .map(|(x, y)| ((x % 5) as u128 * y as u128 * 0x1_0000_0001) << 40 | x as u128)
                 .collect();
             let mut b = a.clone();
             sort_keys(&mut a);
