@@ -133,7 +133,7 @@ pub fn scenario_for(lesson: &Lesson) -> Scenario {
         }));
     }
     // A stable sort keeps the order of actions given for the same moment.
-    all.sort_by_key(|r| r.at);
+    crate::sim::keysort::stable_sort_by_key(&mut all, |r| (r.at, 0));
     Scenario {
         protocol: lesson.protocol,
         interventions: all,

@@ -24,7 +24,6 @@
 use super::{Entry, Raft, RaftDurable, Role, Term};
 use crate::sim::{Node, NodeId, SimTime, Violation};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
 
 /// Names of the checked properties, in the order the page shows their badges.
 pub const PROPERTIES: [&str; 7] = [
@@ -90,16 +89,18 @@ struct Applied {
 #[derive(Clone, Debug, Default)]
 pub struct RaftChecker {
     watch: Vec<Watch>,
-    /// First leader seen in each term.
-    leaders: BTreeMap<Term, NodeId>,
+    /// First leader seen in each term, sorted by term (a sorted vector rather than a map: one
+    /// `BTreeMap` type fewer in the wasm, issue 2).
+    leaders: Vec<(Term, NodeId)>,
     /// `seen[i]`: the distinct entries ever stored at index `i + 1`.
     seen: Vec<Vec<Seen>>,
     /// `applied[i]`: the entry first applied at index `i + 1`.
     applied: Vec<Applied>,
-    /// Violations already reported (property, two identifying numbers), so each is told once.
-    reported: BTreeSet<(&'static str, u64, u64)>,
-    /// The first violation of each property.
-    first: BTreeMap<&'static str, String>,
+    /// Violations already reported (index in [`PROPERTIES`], two identifying numbers), sorted,
+    /// so each is told once.
+    reported: Vec<(usize, u64, u64)>,
+    /// The first violation of each property, by index in [`PROPERTIES`].
+    first: [Option<String>; PROPERTIES.len()],
 }
 
 impl RaftChecker {
@@ -117,7 +118,7 @@ impl RaftChecker {
     }
 
     /// The first leader seen in each term, in term order.
-    pub fn leaders(&self) -> &BTreeMap<Term, NodeId> {
+    pub fn leaders(&self) -> &[(Term, NodeId)] {
         &self.leaders
     }
 
@@ -130,7 +131,8 @@ impl RaftChecker {
     pub fn status(&self) -> Vec<PropertyStatus> {
         PROPERTIES
             .iter()
-            .map(|&name| match self.first.get(name) {
+            .zip(&self.first)
+            .map(|(&name, first)| match first {
                 Some(text) => PropertyStatus {
                     name,
                     ok: false,
@@ -187,10 +189,15 @@ impl RaftChecker {
         key: (u64, u64),
         text: String,
     ) {
-        if !self.reported.insert((property, key.0, key.1)) {
+        let p = PROPERTIES
+            .iter()
+            .position(|&name| name == property)
+            .expect("a checked property");
+        let Err(at) = self.reported.binary_search(&(p, key.0, key.1)) else {
             return;
-        }
-        self.first.entry(property).or_insert_with(|| text.clone());
+        };
+        self.reported.insert(at, (p, key.0, key.1));
+        self.first[p].get_or_insert_with(|| text.clone());
         out.push(Violation {
             t: now,
             property,
@@ -378,18 +385,19 @@ impl RaftChecker {
         now: SimTime,
         out: &mut Vec<Violation>,
     ) {
-        match self.leaders.get(&term) {
-            Some(&other) if other != id => self.report(
-                out,
-                now,
-                ELECTION_SAFETY,
-                (term, 0),
-                format!("node {other} and node {id} were both leader of term {term}"),
-            ),
-            Some(_) => {}
-            None => {
-                self.leaders.insert(term, id);
+        match self.leaders.binary_search_by_key(&term, |&(t, _)| t) {
+            Ok(i) if self.leaders[i].1 != id => {
+                let other = self.leaders[i].1;
+                self.report(
+                    out,
+                    now,
+                    ELECTION_SAFETY,
+                    (term, 0),
+                    format!("node {other} and node {id} were both leader of term {term}"),
+                )
             }
+            Ok(_) => {}
+            Err(i) => self.leaders.insert(i, (term, id)),
         }
         let missing = self
             .applied

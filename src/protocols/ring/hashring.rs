@@ -16,7 +16,7 @@
 //!
 //! The ring depends only on the set of members, never on the order they joined in.
 
-use crate::sim::NodeId;
+use crate::sim::{keysort, NodeId};
 use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -74,8 +74,22 @@ impl HashRing {
     }
 
     /// A ring of arbitrary tokens (tests use it to force collisions); duplicates are kept.
-    pub fn from_tokens(mut tokens: Vec<Token>) -> Self {
-        tokens.sort_unstable();
+    pub fn from_tokens(tokens: Vec<Token>) -> Self {
+        // Sorted as `Token`'s `Ord` (position, node, index) through the program's one sort:
+        // the packed key orders as the tuple and holds the whole token.
+        let mut keys: Vec<u128> = tokens
+            .iter()
+            .map(|t| (t.position as u128) << 64 | (t.node.0 as u128) << 32 | t.index as u128)
+            .collect();
+        keysort::sort_keys(&mut keys);
+        let tokens = keys
+            .into_iter()
+            .map(|k| Token {
+                position: (k >> 64) as u64,
+                node: NodeId((k >> 32) as u32),
+                index: k as u32,
+            })
+            .collect();
         HashRing { tokens }
     }
 
@@ -91,10 +105,10 @@ impl HashRing {
 
     /// The distinct members, by id.
     pub fn members(&self) -> Vec<NodeId> {
-        let mut m: Vec<NodeId> = self.tokens.iter().map(|t| t.node).collect();
-        m.sort_unstable();
+        let mut m: Vec<u128> = self.tokens.iter().map(|t| t.node.0 as u128).collect();
+        keysort::sort_keys(&mut m);
         m.dedup();
-        m
+        m.into_iter().map(|n| NodeId(n as u32)).collect()
     }
 
     /// Index into [`HashRing::tokens`] of the token owning `position`, if the ring has any.

@@ -40,7 +40,6 @@ use figures::{change_report, ChangeKind, ChangeReport};
 use keys::{KeySet, KeyTable};
 use placement::{bit, nodes_of, Placement};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Settings of the ring. Times are in milliseconds (`_ms`).
@@ -248,11 +247,59 @@ pub struct Outstanding {
     pub sent_at: SimTime,
 }
 
+/// The transfers waiting for acknowledgement, at most one per receiver, sorted by receiver: a
+/// sorted vector rather than a `BTreeMap` (one map type fewer in the wasm, issue 2). It
+/// serialises as the map it replaced, `{"2": {...}, "5": {...}}`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Outstandings(Vec<(NodeId, Outstanding)>);
+
+impl Outstandings {
+    fn find(&self, to: NodeId) -> Result<usize, usize> {
+        self.0.binary_search_by_key(&to, |e| e.0)
+    }
+
+    /// The transfer waiting for `to`'s acknowledgement.
+    pub fn get(&self, to: NodeId) -> Option<&Outstanding> {
+        self.find(to).ok().map(|i| &self.0[i].1)
+    }
+
+    /// Records `o` as the transfer waiting for `to`, replacing any before it.
+    pub fn insert(&mut self, to: NodeId, o: Outstanding) {
+        match self.find(to) {
+            Ok(i) => self.0[i].1 = o,
+            Err(i) => self.0.insert(i, (to, o)),
+        }
+    }
+
+    /// Forgets the transfer waiting for `to`, if any.
+    pub fn remove(&mut self, to: NodeId) {
+        if let Ok(i) = self.find(to) {
+            self.0.remove(i);
+        }
+    }
+
+    /// True when no transfer waits.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The transfers, by receiver.
+    pub fn iter(&self) -> impl Iterator<Item = (NodeId, &Outstanding)> {
+        self.0.iter().map(|(to, o)| (*to, o))
+    }
+}
+
+impl Serialize for Outstandings {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
 /// What a node loses on a crash: its unacknowledged transfers.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct RingVolatile {
     /// One transfer at most per receiver, by receiver.
-    pub outstanding: BTreeMap<NodeId, Outstanding>,
+    pub outstanding: Outstandings,
     busy: bool,
 }
 
@@ -267,7 +314,9 @@ pub struct RingShared {
     epoch: u32,
     log_start: u32,
     log: Vec<(u64, u64)>,
-    placements: BTreeMap<u64, Arc<Placement>>,
+    /// Cached placements by live set, sorted by live set (at most [`Self::PLACEMENT_CAP`]; a
+    /// sorted vector rather than a map: one `BTreeMap` type fewer in the wasm, issue 2).
+    placements: Vec<(u64, Arc<Placement>)>,
     settled: u64,
     rebalanced_epoch: u32,
     last_change: Option<ChangeReport>,
@@ -306,7 +355,12 @@ impl RingShared {
 
     /// The cached placement of the current live ring.
     pub fn current(&self) -> Option<&Arc<Placement>> {
-        self.placements.get(&self.live())
+        self.cached(self.live())
+    }
+
+    fn cached(&self, live: u64) -> Option<&Arc<Placement>> {
+        let i = self.placements.binary_search_by_key(&live, |p| p.0).ok()?;
+        Some(&self.placements[i].1)
     }
 
     /// True when every up node stores exactly the keys it should (rebalancing is complete).
@@ -349,18 +403,22 @@ impl Ring {
     }
 
     fn placement(&self, shared: &mut RingShared, live: u64) -> Arc<Placement> {
-        if let Some(p) = shared.placements.get(&live) {
+        if let Some(p) = shared.cached(live) {
             return p.clone();
         }
         if shared.placements.len() >= RingShared::PLACEMENT_CAP {
+            // The smallest live set other than the current one goes.
             let current = shared.live();
-            let evict = shared.placements.keys().copied().find(|&m| m != current);
-            if let Some(m) = evict {
-                shared.placements.remove(&m);
+            if let Some(i) = shared.placements.iter().position(|p| p.0 != current) {
+                shared.placements.remove(i);
             }
         }
         let p = Arc::new(self.compute_placement(live, shared.n));
-        shared.placements.insert(live, p.clone());
+        let at = shared
+            .placements
+            .binary_search_by_key(&live, |p| p.0)
+            .unwrap_err();
+        shared.placements.insert(at, (live, p.clone()));
         p
     }
 
@@ -484,10 +542,10 @@ impl Ring {
         for (i, keys) in want.iter().enumerate() {
             let to = NodeId::from_index(i);
             if keys.is_empty() {
-                v.outstanding.remove(&to);
+                v.outstanding.remove(to);
                 continue;
             }
-            if let Some(o) = v.outstanding.get(&to) {
+            if let Some(o) = v.outstanding.get(to) {
                 if ctx.now < o.sent_at + retry {
                     continue;
                 }
@@ -634,8 +692,8 @@ impl Protocol for Ring {
                 epoch: acked_in,
                 keys,
             } => {
-                if v.outstanding.get(&from).is_some_and(|o| o.batch == batch) {
-                    v.outstanding.remove(&from);
+                if v.outstanding.get(from).is_some_and(|o| o.batch == batch) {
+                    v.outstanding.remove(from);
                 }
                 if acked_in == epoch {
                     for k in keys {
@@ -788,7 +846,7 @@ impl Protocol for Ring {
             format!("membership epoch seen: {}", d.seen_epoch),
         ];
         if let Some(v) = &node.volatile {
-            for (to, o) in &v.outstanding {
+            for (to, o) in v.outstanding.iter() {
                 details.push(format!(
                     "waiting for node {to} to acknowledge batch {} ({} keys)",
                     o.batch,
@@ -803,5 +861,46 @@ impl Protocol for Ring {
             timer: None,
             details,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn outstandings_act_and_serialise_as_the_map_they_replaced() {
+        let o = |batch: u64| Outstanding {
+            batch,
+            keys: vec![batch as u32, 7],
+            sent_at: batch * 10,
+        };
+        let mut ours = Outstandings::default();
+        let mut map = BTreeMap::new();
+        for (to, batch) in [(5, 1), (2, 2), (9, 3), (2, 4), (1, 5)] {
+            ours.insert(NodeId(to), o(batch));
+            map.insert(NodeId(to), o(batch));
+        }
+        ours.remove(NodeId(9));
+        map.remove(&NodeId(9));
+        ours.remove(NodeId(4));
+        assert_eq!(ours.get(NodeId(2)), map.get(&NodeId(2)));
+        assert_eq!(ours.get(NodeId(9)), None);
+        let pairs: Vec<(NodeId, &Outstanding)> = ours.iter().collect();
+        let map_pairs: Vec<(NodeId, &Outstanding)> = map.iter().map(|(k, v)| (*k, v)).collect();
+        assert_eq!(pairs, map_pairs);
+        assert_eq!(
+            serde_json::to_value(&ours).unwrap(),
+            serde_json::to_value(&map).unwrap()
+        );
+        assert_eq!(
+            serde_json::to_string(&ours).unwrap(),
+            serde_json::to_string(&map).unwrap()
+        );
+        ours.remove(NodeId(1));
+        ours.remove(NodeId(2));
+        ours.remove(NodeId(5));
+        assert!(ours.is_empty());
     }
 }

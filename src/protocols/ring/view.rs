@@ -12,7 +12,7 @@ use super::figures::{self, BalanceRow, ChangeReport, Spread};
 use super::hashring::{fraction, hash_position, token_position, HashRing};
 use super::placement::{bit, nodes_of, Placement};
 use super::{Ring, RingMsg};
-use crate::sim::{NodeId, Sim};
+use crate::sim::{keysort, NodeId, Sim};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -265,7 +265,8 @@ pub fn ring_view(sim: &Sim<Ring>) -> RingView {
             live,
         })
         .collect();
-    tokens.sort_by(|a, b| a.fraction.total_cmp(&b.fraction).then(a.node.cmp(&b.node)));
+    // Stable, by fraction (as `f64::total_cmp` orders) then node.
+    keysort::stable_sort_by_key(&mut tokens, |t| (keysort::f64_key(t.fraction), t.node.0));
     let table = sim.proto.keys();
     let mut counts = KeyCounts::default();
     let keys: Vec<KeyDot> = (0..table.len())

@@ -17,9 +17,8 @@ use super::notebook::{EventId, EventType, Notebook};
 use super::Chat;
 use super::Vclock;
 use crate::sim::time::format_time;
-use crate::sim::{DropReason, EventKind, Flight, MsgId, NodeId, Sim, SimTime, Trace};
+use crate::sim::{keysort, DropReason, EventKind, Flight, MsgId, NodeId, Sim, SimTime, Trace};
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// Everything the diagram draws for a window of time.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -127,12 +126,52 @@ pub struct Outage {
     pub until: Option<SimTime>,
 }
 
-/// Message numbers joined to the notebook's send and receive events.
+/// Message and event numbers joined, `u64` to `u64`, in a vector sorted by key rather than a
+/// `BTreeMap` (one map type fewer in the wasm, issue 2). Built by [`IdMap::push`] then
+/// [`IdMap::sorted`], or by [`IdMap::insert`]; as with a map's insert, a key given twice keeps
+/// its last value.
 #[derive(Default)]
+struct IdMap(Vec<(u64, u64)>);
+
+impl IdMap {
+    fn find(&self, k: u64) -> Result<usize, usize> {
+        self.0.binary_search_by_key(&k, |p| p.0)
+    }
+
+    fn get(&self, k: u64) -> Option<u64> {
+        self.find(k).ok().map(|i| self.0[i].1)
+    }
+
+    fn insert(&mut self, k: u64, v: u64) {
+        match self.find(k) {
+            Ok(i) => self.0[i].1 = v,
+            Err(i) => self.0.insert(i, (k, v)),
+        }
+    }
+
+    fn push(&mut self, k: u64, v: u64) {
+        self.0.push((k, v));
+    }
+
+    /// Sorts the pushed pairs by key; of equal keys, the last pushed wins.
+    fn sorted(mut self) -> Self {
+        keysort::stable_sort_by_key(&mut self.0, |p| (p.0, 0));
+        let mut out: Vec<(u64, u64)> = Vec::with_capacity(self.0.len());
+        for p in self.0 {
+            match out.last_mut() {
+                Some(last) if last.0 == p.0 => *last = p,
+                _ => out.push(p),
+            }
+        }
+        IdMap(out)
+    }
+}
+
+/// Message numbers joined to the notebook's send and receive events.
 struct Join {
-    msg_to_send: BTreeMap<MsgId, EventId>,
-    send_to_msg: BTreeMap<EventId, MsgId>,
-    receive_to_msg: BTreeMap<EventId, MsgId>,
+    msg_to_send: IdMap,
+    send_to_msg: IdMap,
+    receive_to_msg: IdMap,
 }
 
 fn align<A: Copy, B: Copy>(older_first_a: &[A], older_first_b: &[B], mut pair: impl FnMut(A, B)) {
@@ -141,63 +180,117 @@ fn align<A: Copy, B: Copy>(older_first_a: &[A], older_first_b: &[B], mut pair: i
     }
 }
 
+/// The groups' keys: (node, node, time) for sends, (node, time, send event) for receives, both
+/// widened to one type, which keeps their order.
+type Key = (u64, u64, u64);
+
+/// Message or event numbers grouped by key: sorted by key, each key's numbers in the order
+/// pushed (what a `BTreeMap<Key, Vec<_>>` held, without a map type in the wasm, issue 2).
+#[derive(Default)]
+struct Groups {
+    keys: Vec<Key>,
+    ids: Vec<u64>,
+}
+
+impl Groups {
+    fn push(&mut self, k: Key, id: u64) {
+        self.keys.push(k);
+        self.ids.push(id);
+    }
+
+    /// Sorts by key, keeping the pushed order within a key: stable sorts by the key's last
+    /// part, then its middle, then its first.
+    fn sorted(self) -> Self {
+        let mut pairs: Vec<(Key, u64)> = self.keys.into_iter().zip(self.ids).collect();
+        for part in [2, 1, 0] {
+            keysort::stable_sort_by_key(&mut pairs, |(k, _)| ([k.0, k.1, k.2][part], 0));
+        }
+        let (keys, ids) = pairs.into_iter().unzip();
+        Groups { keys, ids }
+    }
+
+    /// The numbers pushed under `k`, in order (empty if none).
+    fn get(&self, k: &Key) -> &[u64] {
+        let lo = self.keys.partition_point(|x| x < k);
+        let n = self.keys[lo..].partition_point(|x| x == k);
+        &self.ids[lo..lo + n]
+    }
+
+    /// Each key with its numbers, by key.
+    fn groups(&self) -> impl Iterator<Item = (&Key, &[u64])> {
+        let mut i = 0;
+        std::iter::from_fn(move || {
+            let k = self.keys.get(i)?;
+            let n = self.keys[i..].partition_point(|x| x == k);
+            let group = (k, &self.ids[i..i + n]);
+            i += n;
+            Some(group)
+        })
+    }
+}
+
 fn join(nb: &Notebook, trace: &Trace) -> Join {
-    type Key = (NodeId, NodeId, SimTime);
-    let mut traced: BTreeMap<Key, Vec<MsgId>> = BTreeMap::new();
-    let mut copy_of: BTreeMap<MsgId, MsgId> = BTreeMap::new();
+    let mut traced = Groups::default();
+    // Copy to original message (copies are numbered as made, so inserts are mostly appends).
+    let mut copy_of = IdMap::default();
     let mut delivered: Vec<(MsgId, NodeId, SimTime)> = Vec::new();
     for ev in trace.events() {
         match &ev.kind {
             EventKind::Duplicated { msg, copy } => {
-                let root = copy_of.get(msg).copied().unwrap_or(*msg);
-                copy_of.insert(*copy, root);
+                let root = copy_of.get(msg.0).unwrap_or(msg.0);
+                copy_of.insert(copy.0, root);
             }
-            EventKind::Sent { msg, from, to, .. } if !copy_of.contains_key(msg) => {
-                traced.entry((*from, *to, ev.t)).or_default().push(*msg);
+            EventKind::Sent { msg, from, to, .. } if copy_of.find(msg.0).is_err() => {
+                traced.push((from.0.into(), to.0.into(), ev.t), msg.0);
             }
             EventKind::Delivered { msg, to, .. } => delivered.push((*msg, *to, ev.t)),
             _ => {}
         }
     }
-    let mut sends: BTreeMap<Key, Vec<EventId>> = BTreeMap::new();
-    let mut receives: BTreeMap<(NodeId, SimTime, EventId), Vec<EventId>> = BTreeMap::new();
+    let (mut sends, mut receives) = (Groups::default(), Groups::default());
     for e in nb.events() {
         match e.what {
-            EventType::Send { to } => sends.entry((e.node, to, e.t)).or_default().push(e.id),
+            EventType::Send { to } => sends.push((e.node.0.into(), to.0.into(), e.t), e.id.0),
             EventType::Receive { send, .. } => {
-                receives.entry((e.node, e.t, send)).or_default().push(e.id)
+                receives.push((e.node.0.into(), e.t, send.0), e.id.0)
             }
             EventType::Local => {}
         }
     }
-    let mut j = Join::default();
-    for (key, msgs) in &traced {
-        if let Some(events) = sends.get(key) {
-            align(msgs, events, |m, e| {
-                j.msg_to_send.insert(m, e);
-                j.send_to_msg.insert(e, m);
-            });
-        }
+    let (traced, sends, receives) = (traced.sorted(), sends.sorted(), receives.sorted());
+    let (mut msg_to_send, mut send_to_msg) = (IdMap::default(), IdMap::default());
+    for (key, msgs) in traced.groups() {
+        align(msgs, sends.get(key), |m, e| {
+            msg_to_send.push(m, e);
+            send_to_msg.push(e, m);
+        });
     }
-    for (copy, root) in &copy_of {
-        if let Some(&e) = j.msg_to_send.get(root) {
-            j.msg_to_send.insert(*copy, e);
-        }
+    let mut msg_to_send = msg_to_send.sorted();
+    // Copies join their original's send (looked up among the originals only, as before).
+    let copies: Vec<(u64, u64)> = copy_of
+        .0
+        .iter()
+        .filter_map(|&(copy, root)| Some((copy, msg_to_send.get(root)?)))
+        .collect();
+    for (copy, e) in copies {
+        msg_to_send.push(copy, e);
     }
-    let mut arrivals: BTreeMap<(NodeId, SimTime, EventId), Vec<MsgId>> = BTreeMap::new();
+    let msg_to_send = msg_to_send.sorted();
+    let mut arrivals = Groups::default();
     for (msg, to, t) in delivered {
-        if let Some(&send) = j.msg_to_send.get(&msg) {
-            arrivals.entry((to, t, send)).or_default().push(msg);
+        if let Some(send) = msg_to_send.get(msg.0) {
+            arrivals.push((to.0.into(), t, send), msg.0);
         }
     }
-    for (key, msgs) in &arrivals {
-        if let Some(events) = receives.get(key) {
-            align(msgs, events, |m, e| {
-                j.receive_to_msg.insert(e, m);
-            });
-        }
+    let mut receive_to_msg = IdMap::default();
+    for (key, msgs) in arrivals.sorted().groups() {
+        align(msgs, receives.get(key), |m, e| receive_to_msg.push(e, m));
     }
-    j
+    Join {
+        msg_to_send,
+        send_to_msg: send_to_msg.sorted(),
+        receive_to_msg: receive_to_msg.sorted(),
+    }
 }
 
 fn label(id: EventId, node: NodeId, t: SimTime, what: &EventType, msg: Option<MsgId>) -> String {
@@ -230,8 +323,8 @@ pub fn build_diagram<'a>(
     let overlaps = |a: SimTime, b: SimTime| a <= hi && b >= lo;
     for e in nb.events() {
         let msg = match e.what {
-            EventType::Send { .. } => j.send_to_msg.get(&e.id).copied(),
-            EventType::Receive { .. } => j.receive_to_msg.get(&e.id).copied(),
+            EventType::Send { .. } => j.send_to_msg.get(e.id.0).map(MsgId),
+            EventType::Receive { .. } => j.receive_to_msg.get(e.id.0).map(MsgId),
             EventType::Local => None,
         };
         if let EventType::Receive { from, send } = e.what {
@@ -276,7 +369,7 @@ pub fn build_diagram<'a>(
                 to,
                 reason,
             } => {
-                let Some(&send) = j.msg_to_send.get(msg) else {
+                let Some(send) = j.msg_to_send.get(msg.0).map(EventId) else {
                     continue;
                 };
                 let Some(s) = nb.get(send) else { continue };
@@ -356,4 +449,61 @@ pub fn diagram_of(sim: &Sim<Vclock>, window: Option<(SimTime, SimTime)>) -> Diag
         sim.now(),
         window,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// Keys with many ties in every part, so the stable passes are exercised.
+    fn data() -> Vec<(Key, u64)> {
+        let mut state = 12345u64;
+        (0..400)
+            .map(|i| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let r = state >> 33;
+                ((r % 3, (r >> 4) % 4 * (u64::MAX / 3), (r >> 8) % 5), i)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn groups_hold_what_a_map_of_vectors_held() {
+        let mut map: BTreeMap<Key, Vec<u64>> = BTreeMap::new();
+        let mut groups = Groups::default();
+        for (k, id) in data() {
+            map.entry(k).or_default().push(id);
+            groups.push(k, id);
+        }
+        let groups = groups.sorted();
+        let ours: Vec<(Key, Vec<u64>)> = groups.groups().map(|(k, v)| (*k, v.to_vec())).collect();
+        let theirs: Vec<(Key, Vec<u64>)> = map.iter().map(|(k, v)| (*k, v.clone())).collect();
+        assert_eq!(ours, theirs);
+        for (k, v) in &map {
+            assert_eq!(groups.get(k), v.as_slice());
+        }
+        assert!(groups.get(&(7, 0, 0)).is_empty());
+        assert!(Groups::default().sorted().groups().next().is_none());
+    }
+
+    #[test]
+    fn id_maps_act_as_maps_whose_last_insert_wins() {
+        let mut map: BTreeMap<u64, u64> = BTreeMap::new();
+        let (mut pushed, mut inserted) = (IdMap::default(), IdMap::default());
+        for ((k, _, _), v) in data() {
+            map.insert(k * 7 + v % 3, v);
+            pushed.push(k * 7 + v % 3, v);
+            inserted.insert(k * 7 + v % 3, v);
+        }
+        let pushed = pushed.sorted();
+        let theirs: Vec<(u64, u64)> = map.iter().map(|(k, v)| (*k, *v)).collect();
+        assert_eq!(pushed.0, theirs);
+        assert_eq!(inserted.0, theirs);
+        for k in 0..30 {
+            assert_eq!(pushed.get(k), map.get(&k).copied());
+        }
+    }
 }
