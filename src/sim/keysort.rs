@@ -25,6 +25,15 @@ pub fn f64_key(x: f64) -> u64 {
     }
 }
 
+/// The float whose [`f64_key`] is `key` (the inverse: every bit is kept).
+pub fn f64_from_key(key: u64) -> f64 {
+    if key >> 63 == 1 {
+        f64::from_bits(key & !(1 << 63))
+    } else {
+        f64::from_bits(!key)
+    }
+}
+
 /// Sorts `items` by `key` (compared as the pair: the `u64` first, then the `u32`), keeping
 /// items of equal keys in their order: the same result as the standard library's stable
 /// `items.sort_by_key(key)`, through [`sort_keys`].
@@ -49,6 +58,27 @@ pub fn stable_sort_by_key<T>(items: &mut Vec<T>, key: impl Fn(&T) -> (u64, u32))
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn f64_from_key_inverts_f64_key_bit_for_bit() {
+        for x in [
+            0.0,
+            -0.0,
+            1.5,
+            -1.5,
+            f64::MIN_POSITIVE,
+            f64::MAX,
+            f64::MIN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            -f64::NAN,
+            1e-300,
+            -123.456,
+        ] {
+            assert_eq!(f64_from_key(f64_key(x)).to_bits(), x.to_bits(), "{x}");
+        }
+    }
 
     /// A small deterministic generator for test data (no OS randomness in the core).
     fn numbers(n: usize, mut state: u64) -> Vec<u64> {

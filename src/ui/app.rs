@@ -169,7 +169,7 @@ fn header(m: &Model, d: &Callback<Action>) -> Html {
         let span = m.ff_span;
         Callback::from(move |_: MouseEvent| d.emit(Action::FastForward(span)))
     };
-    let speed = super::on_value::<f64, InputEvent>(d, |v| {
+    let speed = super::on_number::<InputEvent>(d, |v| {
         Action::SetSpeed(super::geometry::math::pow(10.0, v))
     });
     let help = super::click(d, Action::ToggleHelp);
@@ -264,7 +264,7 @@ pub fn run_section(m: &Model, d: &Callback<Action>) -> Html {
 fn timeline(m: &Model, d: &Callback<Action>) -> Html {
     let horizon = m.world.horizon().max(1);
     let now = m.world.now();
-    let seek = super::on_value::<f64, InputEvent>(d, |v| Action::Seek(v.max(0.0) as u64));
+    let seek = super::on_number::<InputEvent>(d, |v| Action::Seek(v.max(0.0) as u64));
     let live = super::click(d, Action::GoLive);
     let markers = m.world.log().iter().map(|r| {
         let x = r.at as f64 / horizon as f64 * 100.0;

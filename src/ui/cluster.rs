@@ -196,8 +196,17 @@ fn island(members: &[NodeId], layout: &Layout) -> Html {
 
 /// Convex hull (monotone chain) of a few points.
 pub fn convex_hull(pts: &[(f64, f64)]) -> Vec<(f64, f64)> {
-    let mut p = pts.to_vec();
-    p.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    // Sorted by x then y (as `total_cmp`), through the program's one sort routine.
+    use crate::sim::keysort::{f64_from_key, f64_key, sort_keys};
+    let mut keys: Vec<u128> = pts
+        .iter()
+        .map(|&(x, y)| (f64_key(x) as u128) << 64 | f64_key(y) as u128)
+        .collect();
+    sort_keys(&mut keys);
+    let p: Vec<(f64, f64)> = keys
+        .iter()
+        .map(|&k| (f64_from_key((k >> 64) as u64), f64_from_key(k as u64)))
+        .collect();
     if p.len() < 3 {
         return p;
     }
@@ -412,5 +421,25 @@ pub fn cluster_view(m: &Model, shell: &Rc<Shell>) -> Html {
                 { for overlay }
             </svg>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::convex_hull;
+
+    #[test]
+    fn the_hull_of_a_square_with_a_point_inside_is_its_four_corners_in_order() {
+        let pts = [(2.0, 2.0), (0.0, 4.0), (1.0, 1.5), (0.0, 0.0), (4.0, 4.0), (4.0, 0.0)];
+        let hull = convex_hull(&pts);
+        assert_eq!(hull.len(), 4, "{hull:?}");
+        for corner in [(0.0, 0.0), (4.0, 0.0), (4.0, 4.0), (0.0, 4.0)] {
+            assert!(hull.contains(&corner), "{corner:?} in {hull:?}");
+        }
+        // Two points come back sorted by x, then y.
+        assert_eq!(
+            convex_hull(&[(3.0, -1.0), (-2.5, 7.0)]),
+            vec![(-2.5, 7.0), (3.0, -1.0)]
+        );
     }
 }

@@ -8,7 +8,6 @@ use crate::protocols::vclock::{
     diagram_of, ArrowEnd, CausalSets, EventId, EventType, Outage, Vclock,
 };
 use crate::sim::{EventKind, MsgId, NodeId, Sim, SimTime};
-use std::collections::BTreeSet;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
@@ -24,6 +23,40 @@ pub const FUTURE: &str = "#d55e00";
 /// Events concurrent with the chosen one.
 pub const CONCURRENT: &str = "#009e73";
 
+/// A set of events as ascending ids (the causal sets come oldest first, so already sorted):
+/// looked up by binary search, with no tree of its own.
+#[derive(Default, Clone, PartialEq, Debug)]
+pub struct IdSet(Vec<u64>);
+
+impl IdSet {
+    /// The set of `ids`, in any order.
+    pub fn new(ids: &[EventId]) -> Self {
+        let mut v: Vec<u64> = ids.iter().map(|e| e.0).collect();
+        if !v.is_sorted() {
+            let mut keys: Vec<u128> = v.iter().map(|&x| x as u128).collect();
+            crate::sim::keysort::sort_keys(&mut keys);
+            v = keys.into_iter().map(|k| k as u64).collect();
+        }
+        v.dedup();
+        IdSet(v)
+    }
+
+    /// True when `id` is in the set.
+    pub fn contains(&self, id: &EventId) -> bool {
+        self.0.binary_search(&id.0).is_ok()
+    }
+
+    /// How many events.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// What is highlighted.
 #[derive(Default, Clone, PartialEq)]
 pub struct Highlight {
@@ -32,11 +65,11 @@ pub struct Highlight {
     /// The second event of a comparison.
     pub second: Option<EventId>,
     /// The chosen event's causal past.
-    pub past: BTreeSet<EventId>,
+    pub past: IdSet,
     /// Its causal future.
-    pub future: BTreeSet<EventId>,
+    pub future: IdSet,
     /// Events concurrent with it.
-    pub concurrent: BTreeSet<EventId>,
+    pub concurrent: IdSet,
     /// Per node (index from 0): the node's current state is in the event's causal future
     /// (`Some(true)`), has only seen its past (`Some(false)`), or neither (`None`).
     pub node_reach: Vec<Option<bool>>,
@@ -48,9 +81,9 @@ impl Highlight {
         Highlight {
             chosen: Some(sets.event),
             second,
-            past: sets.past.iter().copied().collect(),
-            future: sets.future.iter().copied().collect(),
-            concurrent: sets.concurrent.iter().copied().collect(),
+            past: IdSet::new(&sets.past),
+            future: IdSet::new(&sets.future),
+            concurrent: IdSet::new(&sets.concurrent),
             node_reach: sets
                 .nodes
                 .iter()
@@ -824,5 +857,25 @@ pub fn nice_step(span: SimTime) -> SimTime {
             }
         }
         step *= 10;
+    }
+}
+
+#[cfg(test)]
+mod id_set_tests {
+    use super::IdSet;
+    use crate::protocols::vclock::EventId;
+
+    #[test]
+    fn an_id_set_finds_exactly_its_ids_in_any_order() {
+        let ids = [EventId(9), EventId(2), EventId(40), EventId(2), EventId(17)];
+        let set = IdSet::new(&ids);
+        assert_eq!(set.len(), 4);
+        for id in [2, 9, 17, 40] {
+            assert!(set.contains(&EventId(id)), "{id}");
+        }
+        for id in [0, 3, 10, 41] {
+            assert!(!set.contains(&EventId(id)), "{id}");
+        }
+        assert!(IdSet::new(&[]).is_empty());
     }
 }

@@ -139,6 +139,32 @@ pub fn on_value<T: std::str::FromStr, E: AsRef<web_sys::Event> + 'static>(
     })
 }
 
+/// The number in an `<input>` (a slider or a number field), read by the browser
+/// (`valueAsNumber`): `None` when it holds none. Parsing the text in Rust instead would link
+/// the standard library's float parser, about 4 KB of wasm, for four controls.
+pub fn input_number(e: &web_sys::Event) -> Option<f64> {
+    use wasm_bindgen::JsCast;
+    let v = e
+        .target()?
+        .dyn_ref::<web_sys::HtmlInputElement>()?
+        .value_as_number();
+    v.is_finite().then_some(v)
+}
+
+/// An input handler that dispatches `make(number)` with the input's number (see
+/// [`input_number`]); an empty or partial entry is ignored.
+pub fn on_number<E: AsRef<web_sys::Event> + 'static>(
+    d: &yew::Callback<model::Action>,
+    make: impl Fn(f64) -> model::Action + 'static,
+) -> yew::Callback<E> {
+    let d = d.clone();
+    yew::Callback::from(move |e: E| {
+        if let Some(v) = input_number(e.as_ref()) {
+            d.emit(make(v));
+        }
+    })
+}
+
 /// Registers the service worker that keeps the site available offline (`static/sw.js`).
 fn register_service_worker() {
     let Some(w) = web_sys::window() else { return };

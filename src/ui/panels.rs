@@ -5,7 +5,6 @@ use super::model::{Action, DragMode, Model, Selection};
 use crate::sim::time::format_time;
 use crate::sim::{Intervention, LinkState, MsgId, NetConfig, NodeId, MS};
 use crate::world::{ClusterView, ProtocolKind};
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 fn button(label: &str, title: &str, action: Action, d: &Callback<Action>) -> Html {
@@ -293,11 +292,7 @@ fn slider(
     on: Callback<f64>,
 ) -> Html {
     let onchange = Callback::from(move |e: Event| {
-        if let Some(v) = e
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            .and_then(|i| i.value().parse::<f64>().ok())
-        {
+        if let Some(v) = super::input_number(&e) {
             on.emit(v);
         }
     });

@@ -189,7 +189,8 @@ fn vclock_side(m: &Model, d: &Callback<Action>) -> Html {
     };
     let st = m.base.settings.vclock.clone();
     let rate = settings_change(m, d, |s, i| {
-        if let Ok(v) = i.value().parse::<f64>() {
+        let v = i.value_as_number();
+        if v.is_finite() {
             s.vclock.events_per_sec = v;
         }
     });

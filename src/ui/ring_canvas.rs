@@ -200,9 +200,17 @@ fn draw_keys(ctx: &CanvasRenderingContext2d, view: &RingView, cx: f64, cy: f64, 
     let pos = |k: u32, fraction: f64| at(cx, cy, inner - band * jitter(k), fraction);
 
     // Complete keys: filled discs, one path per owner colour (10,000 dots in a few fills).
-    let mut owners: Vec<Option<NodeId>> = view.keys.iter().map(|k| k.owner).collect();
-    owners.sort();
-    owners.dedup();
+    // The owners, in order (None first), through the program's one sort routine.
+    let mut keys: Vec<u128> = view
+        .keys
+        .iter()
+        .map(|k| k.owner.map_or(0, |o| o.0 as u128 + 1))
+        .collect();
+    crate::sim::keysort::sort_keys(&mut keys);
+    keys.dedup();
+    let owners = keys
+        .into_iter()
+        .map(|k| (k > 0).then(|| NodeId((k - 1) as _)));
     for owner in owners {
         ctx.set_fill_style_str(owner.map(node_colour).unwrap_or(GREY));
         ctx.begin_path();
