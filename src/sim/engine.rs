@@ -123,25 +123,57 @@ struct Queued {
     timer: bool,
 }
 
+impl Queued {
+    /// The order key: time, then `seq`.
+    #[inline(always)]
+    fn key(&self) -> (SimTime, u64) {
+        (self.t, self.seq)
+    }
+}
+
 impl PartialEq for Queued {
+    #[inline(always)]
     fn eq(&self, other: &Self) -> bool {
-        (self.t, self.seq) == (other.t, other.seq)
+        self.t == other.t && self.seq == other.seq
     }
 }
 
 impl Eq for Queued {}
 
+/// Reversed, so that the `BinaryHeap` (a max-heap) gives the earliest event first. The heap
+/// compares with `<=` and `>=`; those are written out so that each is a couple of integer
+/// comparisons in place, not calls through `cmp` (the release build optimises for size).
 impl PartialOrd for Queued {
+    #[inline(always)]
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
+
+    #[inline(always)]
+    fn lt(&self, other: &Self) -> bool {
+        other.t < self.t || (other.t == self.t && other.seq < self.seq)
+    }
+
+    #[inline(always)]
+    fn le(&self, other: &Self) -> bool {
+        other.t < self.t || (other.t == self.t && other.seq <= self.seq)
+    }
+
+    #[inline(always)]
+    fn gt(&self, other: &Self) -> bool {
+        other.lt(self)
+    }
+
+    #[inline(always)]
+    fn ge(&self, other: &Self) -> bool {
+        other.le(self)
+    }
 }
 
-/// Reversed, so that the `BinaryHeap` (a max-heap) gives the earliest event first.
 impl Ord for Queued {
     #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.t, other.seq).cmp(&(self.t, self.seq))
+        other.key().cmp(&self.key())
     }
 }
 
@@ -357,6 +389,7 @@ impl<P: Protocol> Sim<P> {
     }
 
     /// Schedules an event for `target` at `t`; returns its `seq`.
+    #[inline(always)]
     fn push(&mut self, t: SimTime, target: u32, timer: bool) -> u64 {
         self.seq += 1;
         self.queue.push(Queued {
@@ -530,22 +563,30 @@ impl<P: Protocol> Sim<P> {
                     self.seq += 1;
                     let token = self.seq;
                     let timers = &mut self.nodes[i].timers;
-                    let mut queued = None;
-                    if let Some(pos) = timers.iter().position(|s| s.timer == timer) {
-                        let old = timers.remove(pos);
-                        if old.queued_at <= fire_at {
-                            queued = Some((old.queued_at, old.queued));
-                        }
-                    }
-                    let (queued_at, queued) = queued.unwrap_or((fire_at, token));
-                    timers.push(TimerSlot {
+                    let slot = TimerSlot {
                         timer,
                         set_at: self.now,
                         fire_at,
                         token,
-                        queued_at,
-                        queued,
-                    });
+                        queued_at: fire_at,
+                        queued: token,
+                    };
+                    // A running timer is set again in its own place (no shift of the others).
+                    let queued = match timers.iter_mut().find(|s| s.timer == slot.timer) {
+                        Some(old) => {
+                            let keep = old.queued_at <= fire_at;
+                            let (queued_at, queued) = (old.queued_at, old.queued);
+                            *old = slot;
+                            if keep {
+                                (old.queued_at, old.queued) = (queued_at, queued);
+                            }
+                            old.queued
+                        }
+                        None => {
+                            timers.push(slot);
+                            token
+                        }
+                    };
                     if queued == token {
                         self.queue.push(Queued {
                             t: fire_at,
@@ -664,10 +705,16 @@ impl<P: Protocol> Sim<P> {
         self.report(found);
     }
 
+    /// Writes violations found by a check to the trace (most checks find none: that case is
+    /// decided where the check ran, without a call).
+    #[inline(always)]
     fn report(&mut self, found: Vec<Violation>) {
-        if found.is_empty() {
-            return;
+        if !found.is_empty() {
+            self.report_found(found);
         }
+    }
+
+    fn report_found(&mut self, found: Vec<Violation>) {
         for v in found {
             self.trace.push(
                 self.now,
@@ -949,5 +996,35 @@ impl<P: Protocol> Sim<P> {
                 Err(e)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hand-written comparisons of queue entries agree with `cmp` (the heap uses both).
+    #[test]
+    fn queue_order_comparisons_agree_with_cmp() {
+        let q = |t, seq| Queued {
+            t,
+            seq,
+            target: 0,
+            timer: false,
+        };
+        let all = [q(0, 0), q(0, 1), q(1, 0), q(1, 1), q(2, 5), q(u64::MAX, u64::MAX)];
+        for a in &all {
+            for b in &all {
+                let c = a.cmp(b);
+                assert_eq!(a.partial_cmp(b), Some(c));
+                assert_eq!(a < b, c == Ordering::Less, "{a:?} < {b:?}");
+                assert_eq!(a <= b, c != Ordering::Greater, "{a:?} <= {b:?}");
+                assert_eq!(a > b, c == Ordering::Greater, "{a:?} > {b:?}");
+                assert_eq!(a >= b, c != Ordering::Less, "{a:?} >= {b:?}");
+                assert_eq!(a == b, c == Ordering::Equal, "{a:?} == {b:?}");
+            }
+        }
+        // Earlier times come out of the max-heap first.
+        assert!(q(1, 9) > q(2, 0));
     }
 }
