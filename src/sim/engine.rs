@@ -1012,7 +1012,14 @@ mod tests {
             target: 0,
             timer: false,
         };
-        let all = [q(0, 0), q(0, 1), q(1, 0), q(1, 1), q(2, 5), q(u64::MAX, u64::MAX)];
+        let all = [
+            q(0, 0),
+            q(0, 1),
+            q(1, 0),
+            q(1, 1),
+            q(2, 5),
+            q(u64::MAX, u64::MAX),
+        ];
         for a in &all {
             for b in &all {
                 let c = a.cmp(b);

@@ -80,7 +80,10 @@ impl<M> InFlight<M> {
     #[inline(always)]
     pub(crate) fn remove(&mut self, k: u32) -> Flight<M> {
         let s = &mut self.slots[k as usize];
-        let flight = s.flight.take().expect("the slot holds a message");
+        // Not `expect`: an out-of-line `Option::expect` copies the whole flight once more.
+        let Some(flight) = s.flight.take() else {
+            panic!("slot {k} holds no message");
+        };
         let (prev, next) = (s.prev, s.next);
         match prev {
             NIL => self.head = next,

@@ -184,7 +184,11 @@ impl Network {
     /// Works out `plain` again after a change to the tables.
     fn update_plain(&mut self) {
         self.plain = !self.is_partitioned()
-            && self.links.iter().flatten().all(|l| *l == LinkState::Healthy)
+            && self
+                .links
+                .iter()
+                .flatten()
+                .all(|l| *l == LinkState::Healthy)
             && self.held.iter().flatten().all(|h| !h);
     }
 

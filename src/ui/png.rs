@@ -168,7 +168,14 @@ fn compose(
         rule(&ctx, y, w);
         // The ring, painted again at the export's scale, in a square on the left.
         let side = RING_STRIP_H - 20.0;
-        let _ = ctx.set_transform(SCALE, 0.0, 0.0, SCALE, 10.0 * SCALE, VIEW_H * SCALE + 10.0 * SCALE);
+        let _ = ctx.set_transform(
+            SCALE,
+            0.0,
+            0.0,
+            SCALE,
+            10.0 * SCALE,
+            VIEW_H * SCALE + 10.0 * SCALE,
+        );
         super::ring_canvas::paint_ring(&ctx, side, side, &data.view, found.as_ref());
         let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
         // The two charts as the page drew them, each fitted into half of the space on the right.
@@ -185,9 +192,7 @@ fn compose(
             let k = (cw / chart.width() as f64).min(ch / chart.height() as f64);
             let (dw, dh) = (chart.width() as f64 * k, chart.height() as f64 * k);
             let top = y + 10.0 * SCALE + i as f64 * (ch + 10.0 * SCALE);
-            drawn(ctx.draw_image_with_html_canvas_element_and_dw_and_dh(
-                &chart, x0, top, dw, dh,
-            ))?;
+            drawn(ctx.draw_image_with_html_canvas_element_and_dw_and_dh(&chart, x0, top, dw, dh))?;
         }
     }
     Ok(canvas)
