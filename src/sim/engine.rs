@@ -11,7 +11,6 @@ use super::time::SimTime;
 use super::trace::{DropReason, EventKind, Trace, TraceMark};
 use serde::Serialize;
 use std::cmp::Ordering;
-use std::collections::binary_heap::PeekMut;
 use std::collections::BinaryHeap;
 
 /// Largest cluster the engine accepts (the picture is designed for 3 to 9; 64 is for stress).
@@ -199,6 +198,11 @@ pub struct Sim<P: Protocol> {
     /// The next check after an event looks at every node, not only the one that handled it
     /// (set by construction: `on_start` ran on every node without a check after it).
     check_all: bool,
+    /// While an event is processed: its entry, at the top of the queue, is spent but still in
+    /// place, and the first entry scheduled meanwhile takes its place (one sift down instead of
+    /// a pop and a push; the order of events is the queue's order of (time, seq) either way).
+    /// Always false between events.
+    top_spent: bool,
 }
 
 /// A saved moment of a [`Sim`], without its trace window (only a mark into it).
@@ -262,6 +266,7 @@ impl<P: Protocol> Sim<P> {
             violations: Vec::new(),
             effects: Vec::new(),
             check_all: true,
+            top_spent: false,
         };
         for i in 0..n as usize {
             sim.start_node(i);
@@ -392,7 +397,7 @@ impl<P: Protocol> Sim<P> {
     #[inline(always)]
     fn push(&mut self, t: SimTime, target: u32, timer: bool) -> u64 {
         self.seq += 1;
-        self.queue.push(Queued {
+        self.enqueue(Queued {
             t,
             seq: self.seq,
             target,
@@ -401,7 +406,30 @@ impl<P: Protocol> Sim<P> {
         self.seq
     }
 
+    /// Puts an entry in the queue: in place of the spent top entry if there is one.
+    #[inline(always)]
+    fn enqueue(&mut self, q: Queued) {
+        if self.top_spent {
+            self.top_spent = false;
+            if let Some(mut top) = self.queue.peek_mut() {
+                // Sifted down when `top` goes out of scope.
+                *top = q;
+            }
+        } else {
+            self.queue.push(q);
+        }
+    }
+
     fn process_next(&mut self) {
+        self.process_top();
+        if self.top_spent {
+            self.top_spent = false;
+            self.queue.pop();
+        }
+    }
+
+    /// Processes the event at the top of the queue, leaving its entry spent (`top_spent`).
+    fn process_top(&mut self) {
         let Some(mut top) = self.queue.peek_mut() else {
             return;
         };
@@ -419,7 +447,9 @@ impl<P: Protocol> Sim<P> {
                 return;
             }
         }
-        let q = PeekMut::pop(top);
+        let q = *top;
+        drop(top);
+        self.top_spent = true;
         // The node whose handler ran, if any: only its state can have changed.
         let handled = match q.timer {
             false => {
@@ -588,7 +618,7 @@ impl<P: Protocol> Sim<P> {
                         }
                     };
                     if queued == token {
-                        self.queue.push(Queued {
+                        self.enqueue(Queued {
                             t: fire_at,
                             seq: token,
                             target: i as u32,
