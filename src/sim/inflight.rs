@@ -37,6 +37,7 @@ impl<M> Default for InFlight<M> {
 
 impl<M> InFlight<M> {
     /// Adds a message after every other one; returns its slot.
+    #[inline(always)]
     pub(crate) fn push(&mut self, flight: Flight<M>) -> u32 {
         let slot = Slot {
             flight: Some(flight),
@@ -62,13 +63,13 @@ impl<M> InFlight<M> {
     }
 
     /// The message in slot `k`, if any.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn get(&self, k: u32) -> Option<&Flight<M>> {
         self.slots.get(k as usize).and_then(|s| s.flight.as_ref())
     }
 
     /// The message in slot `k`, if any, to change.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn get_mut(&mut self, k: u32) -> Option<&mut Flight<M>> {
         self.slots
             .get_mut(k as usize)
@@ -76,9 +77,13 @@ impl<M> InFlight<M> {
     }
 
     /// Takes the message out of slot `k` (which must hold one).
+    #[inline(always)]
     pub(crate) fn remove(&mut self, k: u32) -> Flight<M> {
         let s = &mut self.slots[k as usize];
-        let flight = s.flight.take().expect("the slot holds a message");
+        // Not `expect`: an out-of-line `Option::expect` copies the whole flight once more.
+        let Some(flight) = s.flight.take() else {
+            panic!("slot {k} holds no message");
+        };
         let (prev, next) = (s.prev, s.next);
         match prev {
             NIL => self.head = next,

@@ -156,18 +156,23 @@ pub struct Trace {
     start: usize,
     cap: usize,
     total: u64,
-    /// The digest of every event except those whose bytes wait in `batch`.
+    /// The digest of every event except those whose bytes wait in `words` and `part`.
     digest: Xxh3,
-    /// Bytes not yet fed to the hasher, in 8-byte words (one spare word at the end).
-    batch: Box<[[u8; 8]; BATCH / 8 + 1]>,
-    batched: usize,
+    /// Whole 8-byte words of bytes not yet fed to the hasher, `filled` of them.
+    words: Box<[[u8; 8]; WORDS]>,
+    filled: usize,
+    /// The bytes after the last whole word (0 to 7 of them), in the low `bits` bits of `part`,
+    /// whose other bits are 0. Each word is written whole and once, at `filled`, from `part`
+    /// and the new bytes: a few shifts, with no load back and no call to copy memory.
+    part: u64,
+    bits: u32,
 }
 
-/// Bytes of events gathered before the hasher is fed.
-const BATCH: usize = 1024;
+/// Words of event bytes gathered before the hasher is fed (1 KiB).
+const WORDS: usize = 128;
 
-/// Room always left in the batch for the numbers of one event (at most 6 of 8 bytes).
-const NUMS: usize = 64;
+/// Words always left free in the batch for the numbers of one event (at most 6).
+const NUM_WORDS: usize = 8;
 
 impl std::fmt::Debug for Trace {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -228,8 +233,10 @@ impl Trace {
             cap: cap.max(1),
             total: 0,
             digest: Xxh3::new(),
-            batch: Box::new([[0; 8]; BATCH / 8 + 1]),
-            batched: 0,
+            words: Box::new([[0; 8]; WORDS]),
+            filled: 0,
+            part: 0,
+            bits: 0,
         }
     }
 
@@ -284,7 +291,8 @@ impl Trace {
     /// The hasher fed with every event so far.
     fn hasher(&self) -> Xxh3 {
         let mut h = self.digest.clone();
-        h.update(&self.batch.as_flattened()[..self.batched]);
+        h.update(&self.words.as_flattened()[..self.filled * 8]);
+        h.update(&self.part.to_le_bytes()[..self.bits as usize / 8]);
         h
     }
 
@@ -310,7 +318,7 @@ impl Trace {
         }
         self.total = mark.total;
         self.digest = mark.digest.clone();
-        self.batched = 0;
+        (self.filled, self.part, self.bits) = (0, 0, 0);
     }
 
     /// The window as JSON Lines, one event per line.
@@ -323,56 +331,73 @@ impl Trace {
         out
     }
 
-    /// Feeds the batch to the hasher.
+    /// Feeds the whole words of the batch to the hasher (the bytes in `part` wait).
     fn flush(&mut self) {
         self.digest
-            .update(&self.batch.as_flattened()[..self.batched]);
-        self.batched = 0;
+            .update(&self.words.as_flattened()[..self.filled * 8]);
+        self.filled = 0;
     }
 
-    /// Appends the low `len` bytes of `x`, little-endian, to the batch, which must have room.
-    /// Works on whole 8-byte words (bytes past the end of the batch are free to overwrite), so
-    /// it compiles to a few loads and stores rather than a call to copy memory.
+    /// Appends the 8 bytes of `x`, little-endian, to the batch, which must have room.
     #[inline(always)]
-    fn put(&mut self, x: u64, len: usize) {
-        let (w, r) = (self.batched / 8, (self.batched % 8) as u32 * 8);
-        if r == 0 {
-            self.batch[w] = x.to_le_bytes();
+    fn put(&mut self, x: u64) {
+        self.words[self.filled] = (self.part | x << self.bits).to_le_bytes();
+        // The bytes of `x` that did not fit: `x >> (64 - bits)`, or none when `bits` is 0
+        // (written in two shifts, as a shift by 64 is not allowed).
+        self.part = (x >> 1) >> (63 - self.bits);
+        self.filled += 1;
+    }
+
+    /// Appends the low `len` bytes of `x` (1 to 7; its other bytes are 0) to the batch, which
+    /// must have room.
+    #[inline(always)]
+    fn put_bytes(&mut self, x: u64, len: u32) {
+        let bits = self.bits + 8 * len;
+        let joined = self.part | x << self.bits;
+        if bits >= 64 {
+            self.words[self.filled] = joined.to_le_bytes();
+            self.filled += 1;
+            self.part = (x >> 1) >> (63 - self.bits);
+            self.bits = bits - 64;
         } else {
-            let kept = u64::from_le_bytes(self.batch[w]) & ((1 << r) - 1);
-            self.batch[w] = (kept | x << r).to_le_bytes();
-            self.batch[w + 1] = (x >> (64 - r)).to_le_bytes();
+            self.part = joined;
+            self.bits = bits;
         }
-        self.batched += len;
     }
 
     /// Adds numbers to the digest's bytes, each as 8 little-endian bytes (there is room for
-    /// [`NUMS`] bytes: `fold` made it).
+    /// [`NUM_WORDS`] words: `fold` made it).
     #[inline(always)]
     fn nums(&mut self, nums: &[u64]) {
         for &x in nums {
-            self.put(x, 8);
+            self.put(x);
         }
     }
 
     /// Adds text to the digest's bytes.
     fn text(&mut self, s: &str) {
         let b = s.as_bytes();
-        if self.batched + b.len() > BATCH {
+        // Its whole words, and one more for its last bytes with those waiting in `part`.
+        let need = b.len() / 8 + 1;
+        if self.filled + need > WORDS {
             self.flush();
-            if b.len() > BATCH - NUMS {
+            if need > WORDS - NUM_WORDS {
+                // A long text goes to the hasher in one piece, after the bytes before it.
+                self.digest
+                    .update(&self.part.to_le_bytes()[..self.bits as usize / 8]);
+                (self.part, self.bits) = (0, 0);
                 self.digest.update(b);
                 return;
             }
         }
         let mut rest = b;
         while let Some((word, tail)) = rest.split_first_chunk::<8>() {
-            self.put(u64::from_le_bytes(*word), 8);
+            self.put(u64::from_le_bytes(*word));
             rest = tail;
         }
         if !rest.is_empty() {
             let x = rest.iter().rev().fold(0, |x, &b| x << 8 | b as u64);
-            self.put(x, rest.len());
+            self.put_bytes(x, rest.len() as u32);
         }
     }
 
@@ -380,7 +405,7 @@ impl Trace {
     /// number as 8 little-endian bytes, then any text.
     fn fold(&mut self, t: SimTime, kind: &EventKind) {
         use EventKind::*;
-        if self.batched > BATCH - NUMS {
+        if self.filled > WORDS - NUM_WORDS {
             self.flush();
         }
         let node = |n: &NodeId| n.0 as u64;
@@ -580,10 +605,47 @@ mod tests {
                     }
                 }
             }
-            if i % 997 == 0 {
+            if i % 97 == 0 {
                 let expected = xxhash_rust::xxh3::xxh3_64(&bytes);
                 assert_eq!(tr.digest(), format!("{expected:016x}"), "after event {i}");
             }
+        }
+        let expected = xxhash_rust::xxh3::xxh3_64(&bytes);
+        assert_eq!(tr.digest(), format!("{expected:016x}"));
+    }
+
+    /// A mark taken while the batch holds a partial word, then a rewind and other events: the
+    /// digest is that of the bytes up to the mark followed by the new ones.
+    #[test]
+    fn rewind_with_bytes_waiting_continues_the_same_byte_stream() {
+        let mut tr = Trace::default();
+        let mut bytes = Vec::new();
+        let sent = |tr: &mut Trace, bytes: &mut Vec<u8>, t: u64, kind: &'static str| {
+            tr.push(
+                t,
+                EventKind::Sent {
+                    msg: MsgId(t),
+                    from: NodeId(1),
+                    to: NodeId(2),
+                    kind,
+                    arrive: t,
+                },
+            );
+            for x in [t, 1, t, 1, 2, t] {
+                bytes.extend_from_slice(&x.to_le_bytes());
+            }
+            bytes.extend_from_slice(kind.as_bytes());
+        };
+        for t in 0..200 {
+            sent(&mut tr, &mut bytes, t, "Vote");
+        }
+        let mark = tr.mark();
+        let kept = bytes.len();
+        sent(&mut tr, &mut bytes, 500, "PreVoteReply");
+        tr.rewind(&mark);
+        bytes.truncate(kept);
+        for t in 200..400 {
+            sent(&mut tr, &mut bytes, t, "AppendEntries");
         }
         let expected = xxhash_rust::xxh3::xxh3_64(&bytes);
         assert_eq!(tr.digest(), format!("{expected:016x}"));

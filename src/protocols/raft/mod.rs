@@ -31,7 +31,6 @@ mod view;
 pub use checker::{PropertyStatus, RaftChecker, PROPERTIES};
 pub use view::{checker_status, log_panel, EntryView, FollowerProgress, NodePanel, RaftPanel};
 
-use crate::sim::engine::MAX_NODES;
 use crate::sim::{Ctx, MessageInfo, NodeCommand, NodeId, NodeView, Protocol, SimTime, MS};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -454,6 +453,18 @@ fn majority(n: u32) -> usize {
     n as usize / 2 + 1
 }
 
+/// On how many nodes index `x` is stored: the followers' `match_index`, and the leader's own
+/// log (`mine`, its last index) in place of its own entry.
+fn stored_on(match_index: &[LogIndex], me: usize, mine: LogIndex, x: LogIndex) -> usize {
+    let mut on = usize::from(mine >= x);
+    for (i, &m) in match_index.iter().enumerate() {
+        if i != me && m >= x {
+            on += 1;
+        }
+    }
+    on
+}
+
 fn list(ids: &[NodeId]) -> String {
     let s: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
     s.join(", ")
@@ -645,13 +656,19 @@ impl Raft {
             return;
         }
         let me = ctx.id.index();
-        // On the stack: this runs on every successful AppendEntries reply.
-        let mut buf = [0 as LogIndex; MAX_NODES as usize];
-        let matched = &mut buf[..v.match_index.len()];
-        matched.copy_from_slice(&v.match_index);
-        matched[me] = d.last_index();
-        matched.sort_unstable_by(|a, b| b.cmp(a));
-        let n = matched[majority(ctx.n) - 1];
+        let mine = d.last_index();
+        // The highest index stored on a majority (the majority-th largest of the matched
+        // indexes), found by counting: this runs on every successful AppendEntries reply, and
+        // needs neither a copy of the indexes nor a sort. A count is made only for an index above
+        // the best so far, so a steady cluster (indexes mostly equal) costs a pass or two.
+        let k = majority(ctx.n);
+        let mut n = 0;
+        for (j, &m) in v.match_index.iter().enumerate() {
+            let c = if j == me { mine } else { m };
+            if c > n && stored_on(&v.match_index, me, mine, c) >= k {
+                n = c;
+            }
+        }
         if n <= v.commit_index {
             return;
         }
@@ -661,7 +678,7 @@ impl Raft {
         if term != d.current_term && !self.settings.unsafe_commit_old_terms {
             return;
         }
-        let on = matched.iter().filter(|&&m| m >= n).count();
+        let on = stored_on(&v.match_index, me, mine, n);
         v.commit_index = n;
         ctx.note(
             "commit",
