@@ -430,7 +430,14 @@ mod tests {
 
     #[test]
     fn the_hull_of_a_square_with_a_point_inside_is_its_four_corners_in_order() {
-        let pts = [(2.0, 2.0), (0.0, 4.0), (1.0, 1.5), (0.0, 0.0), (4.0, 4.0), (4.0, 0.0)];
+        let pts = [
+            (2.0, 2.0),
+            (0.0, 4.0),
+            (1.0, 1.5),
+            (0.0, 0.0),
+            (4.0, 4.0),
+            (4.0, 0.0),
+        ];
         let hull = convex_hull(&pts);
         assert_eq!(hull.len(), 4, "{hull:?}");
         for corner in [(0.0, 0.0), (4.0, 0.0), (4.0, 4.0), (0.0, 4.0)] {
