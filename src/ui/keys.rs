@@ -738,7 +738,7 @@ fn global(m: &Model, name: &str, shift: bool) -> Option<Outcome> {
             None => Outcome::hint("C sends a client request to the leader: there is none yet, so select a node first."),
         },
         ("i", false) if !m.marked.is_empty() => Outcome::act(iv(Intervention::Partition {
-            groups: vec![m.marked.iter().copied().collect()],
+            groups: vec![m.marked.iter().collect()],
         })),
         ("i", false) => match leader.or(sel) {
             Some(node) => Outcome::act(iv(Intervention::Partition {

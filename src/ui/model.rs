@@ -10,7 +10,6 @@ use crate::lessons::{self, Lesson};
 use crate::protocols::vclock::EventId;
 use crate::sim::{Intervention, NodeId, SimTime, MS, SEC};
 use crate::world::{ProtocolKind, Scenario, Settings, World};
-use std::collections::BTreeSet;
 
 /// Slowest playback: 1/1000 of real time.
 pub const MIN_SPEED: f64 = 0.001;
@@ -238,6 +237,72 @@ pub enum Change {
     View,
 }
 
+/// A set of nodes as one bit each (a cluster has at most
+/// [`MAX_NODES`](crate::sim::engine::MAX_NODES) = 64): iterated in ascending order, as a
+/// `BTreeSet<NodeId>` would be, without a tree of its own in the wasm.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+pub struct NodeSet(u64);
+
+impl NodeSet {
+    fn bit(id: NodeId) -> u64 {
+        match id.0 {
+            1..=64 => 1 << (id.0 - 1),
+            _ => 0,
+        }
+    }
+
+    /// True when `id` is in the set.
+    pub fn contains(&self, id: &NodeId) -> bool {
+        self.0 & Self::bit(*id) != 0
+    }
+
+    /// Adds `id` (nodes 1 to 64); true when it was not there.
+    pub fn insert(&mut self, id: NodeId) -> bool {
+        let had = self.contains(&id);
+        self.0 |= Self::bit(id);
+        !had && Self::bit(id) != 0
+    }
+
+    /// Removes `id`; true when it was there.
+    pub fn remove(&mut self, id: &NodeId) -> bool {
+        let had = self.contains(id);
+        self.0 &= !Self::bit(*id);
+        had
+    }
+
+    /// True when no node is in the set.
+    pub fn is_empty(&self) -> bool {
+        self.0 == 0
+    }
+
+    /// Empties the set.
+    pub fn clear(&mut self) {
+        self.0 = 0;
+    }
+
+    /// How many nodes.
+    pub fn len(&self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    /// The nodes, in ascending order.
+    pub fn iter(&self) -> impl Iterator<Item = NodeId> + '_ {
+        (1..=64u32)
+            .filter(|&i| self.0 & 1 << (i - 1) != 0)
+            .map(NodeId)
+    }
+}
+
+impl FromIterator<NodeId> for NodeSet {
+    fn from_iter<I: IntoIterator<Item = NodeId>>(ids: I) -> Self {
+        let mut set = NodeSet::default();
+        for id in ids {
+            set.insert(id);
+        }
+        set
+    }
+}
+
 /// The page's state.
 pub struct Model {
     /// The running world.
@@ -255,7 +320,7 @@ pub struct Model {
     /// The keyboard help is shown.
     pub help: bool,
     /// Nodes marked for a partition (shift-click or box select).
-    pub marked: BTreeSet<NodeId>,
+    pub marked: NodeSet,
     /// How far fast-forward goes, microseconds.
     pub ff_span: SimTime,
     /// A fast-forward in progress: (start, target) in simulated microseconds.
@@ -374,7 +439,7 @@ impl Model {
             selected: Selection::None,
             banner,
             help: false,
-            marked: BTreeSet::new(),
+            marked: NodeSet::default(),
             ff_span: 10 * SEC,
             fast_forward: None,
             ff_slice: FF_SLICE,
@@ -966,6 +1031,30 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_node_set_behaves_as_an_ordered_set_of_nodes_1_to_64() {
+        let mut s: NodeSet = [NodeId(5), NodeId(1), NodeId(64), NodeId(5)]
+            .into_iter()
+            .collect();
+        assert_eq!(s.len(), 3);
+        assert_eq!(
+            s.iter().collect::<Vec<_>>(),
+            vec![NodeId(1), NodeId(5), NodeId(64)]
+        );
+        assert!(s.contains(&NodeId(64)) && !s.contains(&NodeId(2)));
+        assert!(s.insert(NodeId(2)) && !s.insert(NodeId(2)));
+        assert!(s.remove(&NodeId(1)) && !s.remove(&NodeId(1)));
+        // Outside 1..=64 is never in the set.
+        assert!(!s.insert(NodeId(0)) && !s.insert(NodeId(65)));
+        assert!(!s.contains(&NodeId(0)) && !s.contains(&NodeId(65)));
+        assert_eq!(
+            s.iter().collect::<Vec<_>>(),
+            vec![NodeId(2), NodeId(5), NodeId(64)]
+        );
+        s.clear();
+        assert!(s.is_empty());
+    }
 
     fn model() -> Model {
         Model::new(Scenario::default())

@@ -238,7 +238,7 @@ fn faults(m: &Model, c: &ClusterView, d: &Callback<Action>) -> Html {
         Selection::Node(id) => Some(id),
         _ => None,
     });
-    let marked: Vec<NodeId> = m.marked.iter().copied().collect();
+    let marked: Vec<NodeId> = m.marked.iter().collect();
     let dd = d.clone();
     let many = |ivs: Vec<Intervention>| {
         let d = d.clone();
