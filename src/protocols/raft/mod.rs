@@ -33,7 +33,6 @@ pub use view::{checker_status, log_panel, EntryView, FollowerProgress, NodePanel
 
 use crate::sim::{Ctx, MessageInfo, NodeCommand, NodeId, NodeView, Protocol, SimTime, MS};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::fmt;
 
 /// A Raft term number (0 before any election).
@@ -245,6 +244,46 @@ impl Role {
     }
 }
 
+/// The replicated state machine of the demo: keys (letters) to values, in key order. A sorted
+/// vector, not a `BTreeMap` (a handful of keys; one tree type fewer in the wasm); serialised as
+/// the same JSON object.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StateMachine(Vec<(char, u32)>);
+
+impl StateMachine {
+    /// Sets `key` to `value`.
+    pub fn insert(&mut self, key: char, value: u32) {
+        match self.0.binary_search_by(|(k, _)| k.cmp(&key)) {
+            Ok(i) => self.0[i].1 = value,
+            Err(i) => self.0.insert(i, (key, value)),
+        }
+    }
+
+    /// The value of `key`, if set.
+    pub fn get(&self, key: char) -> Option<u32> {
+        self.0
+            .binary_search_by(|(k, _)| k.cmp(&key))
+            .ok()
+            .map(|i| self.0[i].1)
+    }
+
+    /// The keys and values, in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (char, u32)> + '_ {
+        self.0.iter().copied()
+    }
+
+    /// True when nothing was applied yet.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for StateMachine {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
 /// State lost on a crash (Figure 2, "Volatile state"), rebuilt by `on_start`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RaftVolatile {
@@ -267,7 +306,7 @@ pub struct RaftVolatile {
     /// When this node last heard from a leader of its term (PreVote's leader stickiness).
     pub last_leader_contact: Option<SimTime>,
     /// The state machine: applied `Set` commands, key to value.
-    pub state_machine: BTreeMap<char, u32>,
+    pub state_machine: StateMachine,
 }
 
 impl RaftVolatile {
@@ -282,7 +321,7 @@ impl RaftVolatile {
             match_index: Vec::new(),
             heard_from: Vec::new(),
             last_leader_contact: None,
-            state_machine: BTreeMap::new(),
+            state_machine: StateMachine::default(),
         }
     }
 }
@@ -1134,5 +1173,33 @@ impl Protocol for Raft {
 
     fn view_node(&self, node: &crate::sim::Node<Self>, now: SimTime) -> NodeView {
         view::node_view(node, now)
+    }
+}
+
+#[cfg(test)]
+mod state_machine_tests {
+    use super::StateMachine;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn the_state_machine_keeps_the_last_value_per_key_in_key_order_and_serialises_as_a_map() {
+        let sets = [('y', 3), ('a', 1), ('y', 7), ('m', 2), ('a', 9)];
+        let mut sm = StateMachine::default();
+        let mut reference = BTreeMap::new();
+        assert!(sm.is_empty());
+        for (k, v) in sets {
+            sm.insert(k, v);
+            reference.insert(k, v);
+        }
+        assert_eq!(
+            sm.iter().collect::<Vec<_>>(),
+            reference.clone().into_iter().collect::<Vec<_>>()
+        );
+        assert_eq!(sm.get('y'), Some(7));
+        assert_eq!(sm.get('b'), None);
+        assert_eq!(
+            serde_json::to_string(&sm).unwrap(),
+            serde_json::to_string(&reference).unwrap()
+        );
     }
 }
