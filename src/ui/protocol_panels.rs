@@ -189,8 +189,7 @@ fn vclock_side(m: &Model, d: &Callback<Action>) -> Html {
     };
     let st = m.base.settings.vclock.clone();
     let rate = settings_change(m, d, |s, i| {
-        let v = i.value_as_number();
-        if v.is_finite() {
+        if let Some(v) = super::number_of(i) {
             s.vclock.events_per_sec = v;
         }
     });

@@ -148,7 +148,6 @@ pub fn paint_ring(
     view: &RingView,
     lookup: Option<&KeyLookup>,
 ) {
-    let ctx = ctx.clone();
     let (cx, cy) = (w / 2.0, h / 2.0);
     let r = (w.min(h) / 2.0 - 34.0).max(40.0);
 
@@ -159,10 +158,10 @@ pub fn paint_ring(
     let _ = ctx.arc(cx, cy, r, 0.0, TAU);
     ctx.stroke();
 
-    draw_keys(&ctx, view, cx, cy, r);
-    draw_tokens(&ctx, view, cx, cy, r);
+    draw_keys(ctx, view, cx, cy, r);
+    draw_tokens(ctx, view, cx, cy, r);
     if let Some(l) = lookup {
-        draw_lookup(&ctx, view, l, cx, cy, r);
+        draw_lookup(ctx, view, l, cx, cy, r);
     }
 
     // The centre: how many keys, and whether the ring has settled.
@@ -200,17 +199,13 @@ fn draw_keys(ctx: &CanvasRenderingContext2d, view: &RingView, cx: f64, cy: f64, 
     let pos = |k: u32, fraction: f64| at(cx, cy, inner - band * jitter(k), fraction);
 
     // Complete keys: filled discs, one path per owner colour (10,000 dots in a few fills).
-    // The owners, in order (None first), through the program's one sort routine.
-    let mut keys: Vec<u128> = view
-        .keys
-        .iter()
-        .map(|k| k.owner.map_or(0, |o| o.0 as u128 + 1))
-        .collect();
-    crate::sim::keysort::sort_keys(&mut keys);
-    keys.dedup();
-    let owners = keys
+    // The owners, in order (keys without one first).
+    let owned: super::model::NodeSet = view.keys.iter().filter_map(|k| k.owner).collect();
+    let unowned = view.keys.iter().any(|k| k.owner.is_none());
+    let owners = unowned
+        .then_some(None)
         .into_iter()
-        .map(|k| (k > 0).then(|| NodeId((k - 1) as _)));
+        .chain(owned.iter().map(Some));
     for owner in owners {
         ctx.set_fill_style_str(owner.map(node_colour).unwrap_or(GREY));
         ctx.begin_path();

@@ -145,17 +145,15 @@ impl Shell {
                 // During playback, panels refresh at most ten times a second.
                 let t = now_ms();
                 if t - self.last_render.get() >= 100.0 {
-                    self.frame_render.set(true);
-                    self.rerender_now(t);
+                    self.rerender_now(t, true);
                 } else {
                     self.dirty.set(true);
                 }
             } else {
-                self.rerender_now(now_ms());
+                self.rerender_now(now_ms(), false);
             }
         } else if frame && self.dirty.get() && now_ms() - self.last_render.get() >= 100.0 {
-            self.frame_render.set(true);
-            self.rerender_now(now_ms());
+            self.rerender_now(now_ms(), true);
         }
         change
     }
@@ -183,7 +181,10 @@ impl Shell {
         }
     }
 
-    fn rerender_now(&self, t: f64) {
+    /// Re-renders the panels; `from_frame`: asked for by an animation frame, after its drawing
+    /// (see [`Shell::after_render`]).
+    fn rerender_now(&self, t: f64, from_frame: bool) {
+        self.frame_render.set(from_frame);
         self.last_render.set(t);
         self.dirty.set(false);
         if let Ok(mut m) = self.model.try_borrow_mut() {
@@ -209,7 +210,7 @@ impl Shell {
 
     /// Re-renders the panels and redraws the canvas now.
     pub fn rerender_and_draw(&self) {
-        self.rerender_now(now_ms());
+        self.rerender_now(now_ms(), false);
         self.draw();
     }
 

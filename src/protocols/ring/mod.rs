@@ -38,6 +38,7 @@ use crate::sim::{
 };
 use figures::{change_report, ChangeKind, ChangeReport};
 use keys::{KeySet, KeyTable};
+use litemap::LiteMap;
 use placement::{bit, nodes_of, Placement};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -248,52 +249,9 @@ pub struct Outstanding {
 }
 
 /// The transfers waiting for acknowledgement, at most one per receiver, sorted by receiver: a
-/// sorted vector rather than a `BTreeMap` (one map type fewer in the wasm, issue 2). It
-/// serialises as the map it replaced, `{"2": {...}, "5": {...}}`.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Outstandings(Vec<(NodeId, Outstanding)>);
-
-impl Outstandings {
-    fn find(&self, to: NodeId) -> Result<usize, usize> {
-        self.0.binary_search_by_key(&to, |e| e.0)
-    }
-
-    /// The transfer waiting for `to`'s acknowledgement.
-    pub fn get(&self, to: NodeId) -> Option<&Outstanding> {
-        self.find(to).ok().map(|i| &self.0[i].1)
-    }
-
-    /// Records `o` as the transfer waiting for `to`, replacing any before it.
-    pub fn insert(&mut self, to: NodeId, o: Outstanding) {
-        match self.find(to) {
-            Ok(i) => self.0[i].1 = o,
-            Err(i) => self.0.insert(i, (to, o)),
-        }
-    }
-
-    /// Forgets the transfer waiting for `to`, if any.
-    pub fn remove(&mut self, to: NodeId) {
-        if let Ok(i) = self.find(to) {
-            self.0.remove(i);
-        }
-    }
-
-    /// True when no transfer waits.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// The transfers, by receiver.
-    pub fn iter(&self) -> impl Iterator<Item = (NodeId, &Outstanding)> {
-        self.0.iter().map(|(to, o)| (*to, o))
-    }
-}
-
-impl Serialize for Outstandings {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.iter())
-    }
-}
+/// sorted vector ([`LiteMap`]) rather than a `BTreeMap` (one map type fewer in the wasm, issue
+/// 2). It serialises as the same map, `{"2": {...}, "5": {...}}`.
+pub type Outstandings = LiteMap<NodeId, Outstanding>;
 
 /// What a node loses on a crash: its unacknowledged transfers.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -542,10 +500,10 @@ impl Ring {
         for (i, keys) in want.iter().enumerate() {
             let to = NodeId::from_index(i);
             if keys.is_empty() {
-                v.outstanding.remove(to);
+                v.outstanding.remove(&to);
                 continue;
             }
-            if let Some(o) = v.outstanding.get(to) {
+            if let Some(o) = v.outstanding.get(&to) {
                 if ctx.now < o.sent_at + retry {
                     continue;
                 }
@@ -692,8 +650,8 @@ impl Protocol for Ring {
                 epoch: acked_in,
                 keys,
             } => {
-                if v.outstanding.get(from).is_some_and(|o| o.batch == batch) {
-                    v.outstanding.remove(from);
+                if v.outstanding.get(&from).is_some_and(|o| o.batch == batch) {
+                    v.outstanding.remove(&from);
                 }
                 if acked_in == epoch {
                     for k in keys {
@@ -882,12 +840,12 @@ mod tests {
             ours.insert(NodeId(to), o(batch));
             map.insert(NodeId(to), o(batch));
         }
-        ours.remove(NodeId(9));
+        ours.remove(&NodeId(9));
         map.remove(&NodeId(9));
-        ours.remove(NodeId(4));
-        assert_eq!(ours.get(NodeId(2)), map.get(&NodeId(2)));
-        assert_eq!(ours.get(NodeId(9)), None);
-        let pairs: Vec<(NodeId, &Outstanding)> = ours.iter().collect();
+        ours.remove(&NodeId(4));
+        assert_eq!(ours.get(&NodeId(2)), map.get(&NodeId(2)));
+        assert_eq!(ours.get(&NodeId(9)), None);
+        let pairs: Vec<(NodeId, &Outstanding)> = ours.iter().map(|(k, v)| (*k, v)).collect();
         let map_pairs: Vec<(NodeId, &Outstanding)> = map.iter().map(|(k, v)| (*k, v)).collect();
         assert_eq!(pairs, map_pairs);
         assert_eq!(
@@ -898,9 +856,9 @@ mod tests {
             serde_json::to_string(&ours).unwrap(),
             serde_json::to_string(&map).unwrap()
         );
-        ours.remove(NodeId(1));
-        ours.remove(NodeId(2));
-        ours.remove(NodeId(5));
+        ours.remove(&NodeId(1));
+        ours.remove(&NodeId(2));
+        ours.remove(&NodeId(5));
         assert!(ours.is_empty());
     }
 }
