@@ -50,8 +50,9 @@ pub fn fit_to_view(canvas: &HtmlCanvasElement) {
     let (w, h) = (parent.client_width() as f64, parent.client_height() as f64);
     let (s, ox, oy) = fit(w, h);
     let style = format!(
-        "left:{ox:.0}px;top:{oy:.0}px;width:{:.0}px;height:{:.0}px",
-        super::geometry::VIEW_W * s,
+        "left:{:.0}px;top:{oy:.0}px;width:{:.0}px;height:{:.0}px",
+        ox + super::geometry::SHOWN_X * s,
+        super::geometry::SHOWN_W * s,
         super::geometry::VIEW_H * s
     );
     if canvas.get_attribute("style").as_deref() != Some(style.as_str()) {

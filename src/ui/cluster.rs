@@ -3,7 +3,7 @@
 
 use super::canvas::LinkPainter;
 use super::geometry::math;
-use super::geometry::{to_view, Layout, VIEW_H, VIEW_W};
+use super::geometry::{to_view, Layout, SHOWN_W, SHOWN_X, VIEW_H};
 use super::model::{Action, Model, Selection};
 use super::shell::Shell;
 use crate::sim::{LinkState, NodeId};
@@ -12,7 +12,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 fn view_box() -> String {
-    format!("0 0 {VIEW_W} {VIEW_H}")
+    format!("{SHOWN_X} 0 {SHOWN_W} {VIEW_H}")
 }
 
 fn lane_class(state: LinkState, held: bool, partitioned: bool) -> &'static str {

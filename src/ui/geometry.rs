@@ -47,6 +47,14 @@ use math::{cos, sin};
 pub const VIEW_W: f64 = 1000.0;
 /// Height of the picture's viewBox.
 pub const VIEW_H: f64 = 620.0;
+/// Left edge and width of the part of the viewBox the page shows. Everything drawn lies inside
+/// x 170..830: the outermost nodes, their timer arcs and captions (up to presenter mode's
+/// 40-pixel ring captions), and a one-node partition outline at 10 or more nodes (178). The
+/// empty sides are cropped so that a narrow box (the hash-ring view's cluster column) shows
+/// the cluster half as large again; exports keep the whole viewBox.
+pub const SHOWN_X: f64 = 170.0;
+/// Width of the shown part (see [`SHOWN_X`]).
+pub const SHOWN_W: f64 = 660.0;
 
 /// The layout of `n` nodes on a circle.
 #[derive(Clone, Debug, PartialEq)]
@@ -136,11 +144,16 @@ pub fn seg_dist(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> f64 {
     dist(p, (a.0 + t * dx, a.1 + t * dy))
 }
 
-/// How the viewBox maps onto a box of `w` x `h` pixels with `meet` (the whole picture visible,
-/// centred): returns (scale, offset x, offset y).
+/// How the viewBox's shown part maps onto a box of `w` x `h` pixels with `meet` (all of it
+/// visible, centred): returns (scale, offset x, offset y), a point (x, y) of the viewBox being
+/// drawn at (offset x + x * scale, offset y + y * scale).
 pub fn fit(w: f64, h: f64) -> (f64, f64, f64) {
-    let s = (w / VIEW_W).min(h / VIEW_H);
-    (s, (w - VIEW_W * s) / 2.0, (h - VIEW_H * s) / 2.0)
+    let s = (w / SHOWN_W).min(h / VIEW_H);
+    (
+        s,
+        (w - SHOWN_W * s) / 2.0 - SHOWN_X * s,
+        (h - VIEW_H * s) / 2.0,
+    )
 }
 
 /// A pixel position inside a `w` x `h` box, in viewBox units.
@@ -189,6 +202,28 @@ mod tests {
         assert_eq!(ox, 500.0);
         assert_eq!(oy, 0.0);
         assert_eq!(to_view(500.0, 0.0, 2000.0, 620.0), (0.0, 0.0));
+        // A narrow box is filled by the shown part, not the whole viewBox: the centre stays
+        // in the middle and the shown part's edges at the box's edges.
+        let (s, ox, _) = fit(330.0, 620.0);
+        assert_eq!(s, 0.5);
+        assert_eq!(ox + VIEW_W / 2.0 * s, 165.0);
+        assert_eq!(to_view(0.0, 310.0, 330.0, 620.0), (SHOWN_X, 310.0));
+        assert_eq!(to_view(330.0, 0.0, 330.0, 620.0).0, SHOWN_X + SHOWN_W);
+    }
+
+    #[test]
+    fn every_layout_fits_the_shown_part_with_its_outlines() {
+        for n in 1..=64 {
+            let l = Layout::circle(n);
+            // A one-node partition outline is the widest thing around a node.
+            let reach = l.node_r * 2.0 + 44.0;
+            for &(x, _) in &l.centres {
+                assert!(
+                    x - reach / 2.0 >= SHOWN_X && x + reach / 2.0 <= SHOWN_X + SHOWN_W,
+                    "n={n}"
+                );
+            }
+        }
     }
 
     #[test]
