@@ -434,7 +434,11 @@ impl Frame {
         let root = backend.into_drawing_area();
         root.fill(&WHITE).ok()?;
         let n = columns.len().max(1);
-        let font: TextStyle<'static> = ("sans-serif", px(14.0)).into_font().color(&rgb(INK));
+        // FontDesc::new, not ("sans-serif", size).into_font(): plotters parses a family name
+        // with str::to_lowercase, whose Unicode case tables cost the wasm 4 KB gzipped.
+        let font: TextStyle<'static> =
+            FontDesc::new(FontFamily::SansSerif, px(14.0).into(), FontStyle::Normal)
+                .color(&rgb(INK));
         // Integer x values are column centres; with at most `n` labels plotters picks step 1.
         let x_label = |x: &f64| {
             let i = x.round();
