@@ -2,7 +2,7 @@
 # The release build for deployment: installs what it needs (scripts/setup.sh), then
 # `trunk build --release` with wasm-opt -Oz and relative asset URLs, so dist/ works from any
 # sub-path (GitHub Pages serves it under /<repository>/). The Content-Security-Policy meta tag
-# is filled in by Trunk's post_build hook (scripts/csp.mjs). The Pages workflow and
+# is filled in by Trunk's post_build hook (scripts/postbuild.mjs, which also minifies the JS glue). The Pages workflow and
 # scripts/test.sh run this too.
 #
 #   bash scripts/build.sh        # writes dist/

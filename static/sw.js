@@ -12,8 +12,10 @@ self.addEventListener('install', (event) => {
     await cache.put(scope, page);
     // Every asset the page names (Trunk's hashed wasm, JS, CSS, icons, manifest).
     const urls = new Set();
-    for (const m of html.matchAll(/(?:href|src)="([^"#?]+)"/g)) {
-      if (!/^[a-z]+:/i.test(m[1])) urls.add(new URL(m[1], scope).href);
+    // Quoted or not: the release build's minified HTML drops the quotes it can.
+    for (const m of html.matchAll(/\b(?:href|src)=(?:"([^"#?]+)"|([^\s>"'#?]+))/g)) {
+      const u = m[1] ?? m[2];
+      if (!/^[a-z]+:/i.test(u)) urls.add(new URL(u, scope).href);
     }
     await Promise.all([...urls].map(async (u) => {
       try {
