@@ -97,10 +97,17 @@ fn use_page_listeners(shell: Rc<Shell>) {
         });
         let s3 = shell.clone();
         let resize = EventListener::new(&gloo::utils::window(), "resize", move |_| s3.draw());
+        let s4 = shell.clone();
+        let boxes = EventListener::new(
+            &gloo::utils::window(),
+            super::canvas::BOXES_CHANGED,
+            move |_| s4.draw(),
+        );
         move || {
             drop(keys);
             drop(vis);
             drop(resize);
+            drop(boxes);
         }
     });
 }

@@ -6,8 +6,96 @@ use super::geometry::math;
 use super::geometry::{fit, Layout};
 use crate::sim::LinkState;
 use crate::world::{FlightDot, LinkCard, World};
+use std::cell::RefCell;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+use web_sys::{CanvasRenderingContext2d, Element, HtmlCanvasElement, ResizeObserver};
+
+/// The window event on which the page's canvases are redrawn when a box they are sized from
+/// changed size (the window's own `resize` covers only part of it: a panel growing, presenter
+/// mode, a pane appearing).
+pub const BOXES_CHANGED: &str = "nodescape-boxes";
+
+/// The client sizes of the boxes canvases are drawn to, kept by a ResizeObserver. Reading
+/// `clientWidth` in a frame after anything changed the page (a panel's render, the clock's
+/// text) forces the browser to lay the page out there and then: at 4x CPU slowdown that cost
+/// the ring view about 55 ms of every second. The observer reports after the browser's own
+/// layout, so no frame ever waits for one.
+struct Boxes {
+    observer: ResizeObserver,
+    _on_resize: Closure<dyn FnMut(js_sys::Array)>,
+    sizes: Vec<(Element, (i32, i32))>,
+}
+
+thread_local! {
+    static BOXES: RefCell<Option<Boxes>> = const { RefCell::new(None) };
+}
+
+fn boxes_changed(entries: js_sys::Array) {
+    let changed = BOXES.with(|b| {
+        let mut b = b.borrow_mut();
+        let Some(b) = b.as_mut() else {
+            return false;
+        };
+        let mut changed = false;
+        for e in entries.iter() {
+            let Ok(target) = js_sys::Reflect::get(&e, &"target".into()) else {
+                continue;
+            };
+            if let Some((el, size)) = b
+                .sizes
+                .iter_mut()
+                .find(|(el, _)| AsRef::<wasm_bindgen::JsValue>::as_ref(el) == &target)
+            {
+                // The page has just been laid out: reading the size costs nothing now.
+                let now = (el.client_width(), el.client_height());
+                changed |= *size != now;
+                *size = now;
+            }
+        }
+        changed
+    });
+    if changed {
+        if let Ok(ev) = web_sys::Event::new(BOXES_CHANGED) {
+            let _ = gloo::utils::window().dispatch_event(&ev);
+        }
+    }
+}
+
+/// `el`'s (clientWidth, clientHeight), from the observer's cache; the first time, read from the
+/// element (one layout) and observed from then on.
+pub fn client_size(el: &Element) -> (i32, i32) {
+    BOXES
+        .with(|b| {
+            let mut b = b.borrow_mut();
+            if b.is_none() {
+                let on_resize = Closure::<dyn FnMut(js_sys::Array)>::new(boxes_changed);
+                let observer = ResizeObserver::new(on_resize.as_ref().unchecked_ref()).ok()?;
+                *b = Some(Boxes {
+                    observer,
+                    _on_resize: on_resize,
+                    sizes: Vec::new(),
+                });
+            }
+            let b = b.as_mut()?;
+            if let Some((_, size)) = b.sizes.iter().find(|(e, _)| e == el) {
+                return Some(*size);
+            }
+            // Forget the boxes that left the page (another view's canvases).
+            b.sizes.retain(|(e, _)| {
+                let gone = !e.is_connected();
+                if gone {
+                    b.observer.unobserve(e);
+                }
+                !gone
+            });
+            let size = (el.client_width(), el.client_height());
+            b.observer.observe(el);
+            b.sizes.push((el.clone(), size));
+            Some(size)
+        })
+        .unwrap_or_else(|| (el.client_width(), el.client_height()))
+}
 
 /// Sizes a canvas's backing store to its box at the device's pixel ratio (only when it differs:
 /// setting the size clears the bitmap) and returns its 2D context with the box's CSS size and
@@ -17,8 +105,8 @@ pub fn prepare(
     canvas: &HtmlCanvasElement,
     size: &mut (u32, u32),
 ) -> Option<(CanvasRenderingContext2d, u32, u32, f64, bool)> {
-    let w = canvas.client_width().max(1) as u32;
-    let h = canvas.client_height().max(1) as u32;
+    let (w, h) = client_size(canvas);
+    let (w, h) = (w.max(1) as u32, h.max(1) as u32);
     let dpr = web_sys::window()
         .map(|w| w.device_pixel_ratio())
         .unwrap_or(1.0)
@@ -47,7 +135,8 @@ pub fn fit_to_view(canvas: &HtmlCanvasElement) {
     let Some(parent) = canvas.parent_element() else {
         return;
     };
-    let (w, h) = (parent.client_width() as f64, parent.client_height() as f64);
+    let (w, h) = client_size(&parent);
+    let (w, h) = (w as f64, h as f64);
     let (s, ox, oy) = fit(w, h);
     let style = format!(
         "left:{:.0}px;top:{oy:.0}px;width:{:.0}px;height:{:.0}px",

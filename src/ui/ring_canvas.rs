@@ -56,8 +56,7 @@ fn rgb(hex: &str) -> RGBColor {
 /// Sizes the canvas's bitmap to its box at the device's pixel ratio; returns the box's CSS
 /// size and the ratio, or `None` while the canvas has no box (hidden, not laid out).
 fn fit_canvas(canvas: &HtmlCanvasElement) -> Option<(f64, f64, f64)> {
-    let w = canvas.client_width();
-    let h = canvas.client_height();
+    let (w, h) = super::canvas::client_size(canvas);
     if w <= 0 || h <= 0 {
         return None;
     }

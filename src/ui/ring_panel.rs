@@ -283,12 +283,20 @@ pub fn ring_pane_component(p: &RingPaneProps) -> Html {
     {
         let latest = latest.clone();
         use_effect_with((), move |_| {
-            let listener = EventListener::new(&gloo::utils::window(), "resize", move |_| {
+            let redraw = Rc::new(move || {
                 let (data, found) = latest.borrow().clone();
                 redraw_ring(&data, (*found).as_ref());
                 redraw_cv(&data);
             });
-            move || drop(listener)
+            let window = gloo::utils::window();
+            let r = redraw.clone();
+            let resize = EventListener::new(&window, "resize", move |_| r());
+            let boxes =
+                EventListener::new(&window, super::canvas::BOXES_CHANGED, move |_| redraw());
+            move || {
+                drop(resize);
+                drop(boxes);
+            }
         });
     }
 
