@@ -2,7 +2,7 @@
 //! few instructions and no allocation once the run is warm, linked in send order so the
 //! messages can be listed oldest first without sorting.
 
-use super::engine::Flight;
+use super::engine::{Flight, FlightHead};
 use super::ids::MsgId;
 
 /// No slot.
@@ -105,6 +105,13 @@ impl<M> InFlight<M> {
             .iter()
             .position(|s| s.flight.as_ref().is_some_and(|f| f.id == id))?;
         Some(k as u32)
+    }
+
+    /// The slots of the messages `pick` chooses, oldest first (for interventions).
+    pub(crate) fn pick(&self, pick: &mut dyn FnMut(&FlightHead) -> bool) -> Vec<u32> {
+        self.slots_in_order()
+            .filter(|&k| self.get(k).is_some_and(|f| pick(f)))
+            .collect()
     }
 
     /// The messages, oldest first.

@@ -35,7 +35,7 @@ pub mod session;
 pub mod time;
 pub mod trace;
 
-pub use engine::{Flight, Node, Sim, Violation};
+pub use engine::{Flight, FlightHead, Node, Sim, Violation};
 pub use ids::{MsgId, NodeId};
 pub use intervention::{Intervention, Recorded};
 pub use network::{LinkState, NetConfig, Network};

@@ -15,123 +15,235 @@ use super::intervention::{Intervention, Recorded};
 use super::protocol::Protocol;
 use super::time::{SimTime, SEC};
 
-#[derive(Clone, Debug)]
-struct Checkpoint<P: Protocol> {
-    snap: Snapshot<P>,
-    applied: usize,
-}
-
 /// One run with its history.
 #[derive(Clone, Debug)]
 pub struct Session<P: Protocol> {
-    sim: Sim<P>,
+    history: History,
+    run: Run<P>,
+}
+
+/// The part of a session that does not depend on the protocol: the log, the checkpoints'
+/// times, the interval between them. Its code is compiled once for every protocol.
+#[derive(Clone, Debug)]
+struct History {
     log: Vec<Recorded>,
     applied: usize,
-    checkpoints: Vec<Checkpoint<P>>,
+    /// Per checkpoint (its snapshot at the same index of `Run::snaps`): its time, and how
+    /// many interventions of the log had been applied.
+    marks: Vec<(SimTime, usize)>,
     interval: SimTime,
     horizon: SimTime,
     replay_errors: Vec<String>,
 }
 
+/// The world at the moment viewed and its checkpoints.
+#[derive(Clone, Debug)]
+struct Run<P: Protocol> {
+    sim: Sim<P>,
+    snaps: Vec<Snapshot<P>>,
+}
+
+/// What the protocol-independent code of a session asks of the world, through `&mut dyn`.
+trait Timeline {
+    fn now(&self) -> SimTime;
+    fn events(&self) -> u64;
+    fn next_event_time(&self) -> Option<SimTime>;
+    /// [`Sim::advance_bounded`]: the event loop.
+    fn advance(&mut self, t: SimTime, budget: u64) -> bool;
+    fn apply(&mut self, iv: &Intervention) -> Result<(), String>;
+    /// Applies `iv` to a copy of the world, to see whether it would be refused.
+    fn try_apply(&self, iv: &Intervention) -> Result<(), String>;
+    /// Takes a checkpoint after the others.
+    fn snapshot(&mut self);
+    /// Keeps the checkpoints whose `keep` is true.
+    fn keep(&mut self, keep: &[bool]);
+    /// Returns to checkpoint `k`.
+    fn restore(&mut self, k: usize);
+}
+
+impl<P: Protocol> Timeline for Run<P> {
+    fn now(&self) -> SimTime {
+        self.sim.now()
+    }
+
+    fn events(&self) -> u64 {
+        self.sim.events()
+    }
+
+    fn next_event_time(&self) -> Option<SimTime> {
+        self.sim.next_event_time()
+    }
+
+    fn advance(&mut self, t: SimTime, budget: u64) -> bool {
+        self.sim.advance_bounded(t, budget)
+    }
+
+    fn apply(&mut self, iv: &Intervention) -> Result<(), String> {
+        self.sim.apply(iv)
+    }
+
+    fn try_apply(&self, iv: &Intervention) -> Result<(), String> {
+        self.sim.clone().apply(iv)
+    }
+
+    fn snapshot(&mut self) {
+        let snap = self.sim.snapshot();
+        self.snaps.push(snap);
+    }
+
+    fn keep(&mut self, keep: &[bool]) {
+        let mut k = 0;
+        self.snaps.retain(|_| {
+            k += 1;
+            keep[k - 1]
+        });
+    }
+
+    fn restore(&mut self, k: usize) {
+        self.sim.restore(&self.snaps[k]);
+    }
+}
+
 impl<P: Protocol> Session<P> {
     /// Most checkpoints kept at once.
-    pub const MAX_CHECKPOINTS: usize = 128;
+    pub const MAX_CHECKPOINTS: usize = MAX_CHECKPOINTS;
 
     /// A session starting from a fresh world.
     pub fn new(mut sim: Sim<P>) -> Self {
-        let first = Checkpoint {
-            snap: sim.snapshot(),
-            applied: 0,
-        };
+        let first = sim.snapshot();
         Session {
-            sim,
-            log: Vec::new(),
-            applied: 0,
-            checkpoints: vec![first],
-            interval: SEC,
-            horizon: 0,
-            replay_errors: Vec::new(),
+            history: History {
+                log: Vec::new(),
+                applied: 0,
+                marks: vec![(first.now(), 0)],
+                interval: SEC,
+                horizon: 0,
+                replay_errors: Vec::new(),
+            },
+            run: Run {
+                sim,
+                snaps: vec![first],
+            },
         }
     }
 
     /// A session that will replay `log` as time advances.
     pub fn with_log(sim: Sim<P>, log: Vec<Recorded>) -> Self {
         let mut s = Self::new(sim);
-        s.log = log;
+        s.history.log = log;
         s
     }
 
     /// The world at the moment being viewed.
     pub fn sim(&self) -> &Sim<P> {
-        &self.sim
+        &self.run.sim
     }
 
     /// Now, at the moment being viewed.
     pub fn now(&self) -> SimTime {
-        self.sim.now()
+        self.run.sim.now()
     }
 
     /// The furthest moment this run has reached.
     pub fn horizon(&self) -> SimTime {
-        self.horizon.max(self.sim.now())
+        self.history.horizon.max(self.now())
     }
 
     /// Every recorded intervention, including those after the moment being viewed.
     pub fn log(&self) -> &[Recorded] {
-        &self.log
+        &self.history.log
     }
 
     /// How many interventions of the log have been applied at the moment being viewed.
     pub fn applied(&self) -> usize {
-        self.applied
+        self.history.applied
     }
 
     /// True when acting now would discard a later part of history.
     pub fn in_past(&self) -> bool {
-        self.sim.now() < self.horizon || self.applied < self.log.len()
+        self.history.in_past(self.now())
     }
 
     /// Interventions of a loaded log that could not be applied when replayed.
     pub fn replay_errors(&self) -> &[String] {
-        &self.replay_errors
+        &self.history.replay_errors
     }
 
     /// Number of checkpoints held now.
     pub fn checkpoint_count(&self) -> usize {
-        self.checkpoints.len()
+        self.history.marks.len()
     }
 
     /// Runs forward to `t`, applying logged interventions at their times and taking checkpoints.
     pub fn advance_to(&mut self, t: SimTime) {
-        while !self.advance_bounded(t, u64::MAX) {}
+        self.history.advance_to(&mut self.run, t)
     }
 
     /// As [`Session::advance_to`] but stops after about `budget` events; true when `t` is reached.
     pub fn advance_bounded(&mut self, t: SimTime, budget: u64) -> bool {
-        let start = self.sim.events();
+        self.history.advance_bounded(&mut self.run, t, budget)
+    }
+
+    /// Moves to the next event (applying logged interventions on the way); returns its time.
+    pub fn step(&mut self) -> Option<SimTime> {
+        self.history.step(&mut self.run)
+    }
+
+    /// Shows the world at moment `t` (earlier or later than now), re-simulating from the
+    /// nearest checkpoint. Nothing is discarded.
+    pub fn seek(&mut self, t: SimTime) {
+        self.history.seek(&mut self.run, t)
+    }
+
+    /// Applies an intervention now and records it. Acting in the past discards the later part
+    /// of history first. On `Err` nothing changed at all.
+    pub fn intervene(&mut self, iv: Intervention) -> Result<(), String> {
+        self.history.intervene(&mut self.run, iv)
+    }
+
+    /// Discards everything after the moment being viewed.
+    pub fn fork(&mut self) {
+        self.history.fork(&mut self.run)
+    }
+}
+
+/// Most checkpoints kept at once.
+const MAX_CHECKPOINTS: usize = 128;
+
+impl History {
+    fn in_past(&self, now: SimTime) -> bool {
+        now < self.horizon || self.applied < self.log.len()
+    }
+
+    fn advance_to(&mut self, run: &mut dyn Timeline, t: SimTime) {
+        while !self.advance_bounded(run, t, u64::MAX) {}
+    }
+
+    fn advance_bounded(&mut self, run: &mut dyn Timeline, t: SimTime, budget: u64) -> bool {
+        let start = run.events();
         loop {
-            let used = self.sim.events() - start;
+            let used = run.events() - start;
             if used >= budget {
-                return self.sim.now() >= t;
+                return run.now() >= t;
             }
             let next_iv = self
                 .log
                 .get(self.applied)
                 .map(|r| r.at)
                 .filter(|&at| at <= t);
-            let last_cp = self.checkpoints.last().map_or(0, |c| c.snap.now());
+            let last_cp = self.marks.last().map_or(0, |c| c.0);
             let next_cp = Some(last_cp + self.interval).filter(|&c| c <= t);
             let target = [next_iv, next_cp, Some(t)]
                 .into_iter()
                 .flatten()
                 .min()
                 .expect("t is always a candidate");
-            if !self.sim.advance_bounded(target, budget - used) {
+            if !run.advance(target, budget - used) {
                 return false;
             }
             if next_iv == Some(target) {
-                let rec = self.log[self.applied].clone();
-                if let Err(e) = self.sim.apply(&rec.action) {
+                let rec = &self.log[self.applied];
+                if let Err(e) = run.apply(&rec.action) {
                     self.replay_errors.push(format!(
                         "intervention {} at {} ({}): {e}",
                         self.applied + 1,
@@ -143,91 +255,93 @@ impl<P: Protocol> Session<P> {
                 continue;
             }
             if next_cp == Some(target) {
-                self.take_checkpoint();
+                self.take_checkpoint(run);
                 continue;
             }
-            self.horizon = self.horizon.max(self.sim.now());
+            self.horizon = self.horizon.max(run.now());
             return true;
         }
     }
 
-    /// Moves to the next event (applying logged interventions on the way); returns its time.
-    pub fn step(&mut self) -> Option<SimTime> {
-        let next_ev = self.sim.next_event_time();
+    fn step(&mut self, run: &mut dyn Timeline) -> Option<SimTime> {
+        let next_ev = run.next_event_time();
         let next_iv = self.log.get(self.applied).map(|r| r.at);
         let t = match (next_ev, next_iv) {
             (Some(a), Some(b)) => a.min(b),
             (a, b) => a.or(b)?,
         };
-        self.advance_to(t.max(self.sim.now()));
+        let t2 = t.max(run.now());
+        self.advance_to(run, t2);
         Some(t)
     }
 
-    fn take_checkpoint(&mut self) {
-        self.checkpoints.push(Checkpoint {
-            snap: self.sim.snapshot(),
-            applied: self.applied,
-        });
-        if self.checkpoints.len() > Self::MAX_CHECKPOINTS {
-            let mut k = 0;
-            self.checkpoints.retain(|_| {
-                k += 1;
-                k % 2 == 1
-            });
+    fn take_checkpoint(&mut self, run: &mut dyn Timeline) {
+        run.snapshot();
+        self.marks.push((run.now(), self.applied));
+        if self.marks.len() > MAX_CHECKPOINTS {
+            let keep: Vec<bool> = (0..self.marks.len()).map(|k| k % 2 == 0).collect();
+            self.keep(run, &keep);
             self.interval *= 2;
         }
     }
 
-    /// Shows the world at moment `t` (earlier or later than now), re-simulating from the
-    /// nearest checkpoint. Nothing is discarded.
-    pub fn seek(&mut self, t: SimTime) {
-        if t < self.sim.now()
-            || self
-                .nearest(t)
-                .is_some_and(|c| c.snap.now() > self.sim.now())
+    /// Keeps the checkpoints whose `keep` is true.
+    fn keep(&mut self, run: &mut dyn Timeline, keep: &[bool]) {
+        let mut k = 0;
+        self.marks.retain(|_| {
+            k += 1;
+            keep[k - 1]
+        });
+        run.keep(keep);
+    }
+
+    fn seek(&mut self, run: &mut dyn Timeline, t: SimTime) {
+        let now = run.now();
+        if let Some(k) = self
+            .nearest(t)
+            .filter(|&k| t < now || self.marks[k].0 > now)
         {
-            let cp = self
-                .nearest(t)
-                .expect("the checkpoint at 0 is always kept")
-                .clone();
-            self.sim.restore(&cp.snap);
-            self.applied = cp.applied;
+            run.restore(k);
+            self.applied = self.marks[k].1;
         }
-        self.advance_to(t);
+        self.advance_to(run, t);
     }
 
-    fn nearest(&self, t: SimTime) -> Option<&Checkpoint<P>> {
-        self.checkpoints.iter().rev().find(|c| c.snap.now() <= t)
+    /// The latest checkpoint at or before `t`.
+    fn nearest(&self, t: SimTime) -> Option<usize> {
+        self.marks.iter().rposition(|c| c.0 <= t)
     }
 
-    /// Applies an intervention now and records it. Acting in the past discards the later part
-    /// of history first. On `Err` nothing changed at all.
-    pub fn intervene(&mut self, iv: Intervention) -> Result<(), String> {
+    fn intervene(&mut self, run: &mut dyn Timeline, iv: Intervention) -> Result<(), String> {
         // Replay applies an intervention at `t` only after every event due at `t`; do the same
         // live, so a zero-delay effect of an earlier action in this instant (a message released
         // at the end of its flight, a timer set to fire now) comes first both times.
-        self.advance_to(self.sim.now());
-        if self.in_past() {
+        let now = run.now();
+        self.advance_to(run, now);
+        if self.in_past(run.now()) {
             // Check on a copy first so that a refused action does not cost the future.
-            let mut trial = self.sim.clone();
-            trial.apply(&iv)?;
-            self.fork();
+            run.try_apply(&iv)?;
+            self.fork(run);
         }
-        self.sim.apply(&iv)?;
+        run.apply(&iv)?;
         self.log.push(Recorded {
-            at: self.sim.now(),
+            at: run.now(),
             action: iv,
         });
         self.applied += 1;
         Ok(())
     }
 
-    /// Discards everything after the moment being viewed.
-    pub fn fork(&mut self) {
-        let now = self.sim.now();
+    fn fork(&mut self, run: &mut dyn Timeline) {
+        let now = run.now();
         self.log.truncate(self.applied);
-        self.checkpoints
-            .retain(|c| c.snap.now() < now || (c.snap.now() == now && c.applied <= self.applied));
+        let applied = self.applied;
+        let keep: Vec<bool> = self
+            .marks
+            .iter()
+            .map(|&(t, a)| t < now || (t == now && a <= applied))
+            .collect();
+        self.keep(run, &keep);
         self.horizon = now;
     }
 }

@@ -10,8 +10,8 @@ use crate::protocols::raft::Raft;
 use crate::protocols::ring::Ring;
 use crate::protocols::vclock::Vclock;
 use crate::sim::{
-    Intervention, LinkState, MessageInfo, NodeId, NodeView, Protocol, Recorded, Session, Sim,
-    SimTime, Violation,
+    Intervention, LinkState, MessageInfo, Network, NodeId, NodeView, Protocol, Recorded, Session,
+    Sim, SimTime, Trace, Violation,
 };
 pub use scenario::{ProtocolKind, Scenario, ScenarioError, Settings};
 use serde::Serialize;
@@ -145,24 +145,34 @@ fn card_for<P: Protocol>(sim: &Sim<P>) -> ClusterView {
     let nodes = sim
         .nodes()
         .iter()
-        .map(|n| {
-            let view = sim.proto.view_node(n, now);
-            let label = if n.up {
-                format!("Node {}, {}", n.id, view.aria)
-            } else {
-                format!("Node {}, crashed", n.id)
-            };
-            NodeCard {
-                id: n.id,
-                up: n.up,
-                view,
-                label,
-                group: net.group_of(n.id),
-            }
-        })
+        .map(|n| node_card(n.id, n.up, sim.proto.view_node(n, now), net))
         .collect();
+    ClusterView {
+        nodes,
+        links: links_of(net, sim.n()),
+        violations: sim.violations().to_vec(),
+    }
+}
+
+/// The card of one node (whatever the protocol).
+fn node_card(id: NodeId, up: bool, view: NodeView, net: &Network) -> NodeCard {
+    let label = if up {
+        format!("Node {id}, {}", view.aria)
+    } else {
+        format!("Node {id}, crashed")
+    };
+    NodeCard {
+        id,
+        up,
+        view,
+        label,
+        group: net.group_of(id),
+    }
+}
+
+/// The cards of the links between every pair of `count` nodes (whatever the protocol).
+fn links_of(net: &Network, count: u32) -> Vec<LinkCard> {
     let mut links = Vec::new();
-    let count = sim.n();
     for a in 1..=count {
         for b in a + 1..=count {
             let (a, b) = (NodeId(a), NodeId(b));
@@ -195,11 +205,7 @@ fn card_for<P: Protocol>(sim: &Sim<P>) -> ClusterView {
             });
         }
     }
-    ClusterView {
-        nodes,
-        links,
-        violations: sim.violations().to_vec(),
-    }
+    links
 }
 
 fn flights_for<P: Protocol>(sim: &Sim<P>) -> Vec<FlightCard> {
@@ -305,6 +311,16 @@ impl World {
         }
     }
 
+    /// The trace of the run.
+    pub fn trace(&self) -> &Trace {
+        each!(self, s => s.sim().trace())
+    }
+
+    /// The network.
+    pub fn network(&self) -> &Network {
+        each!(self, s => s.sim().network())
+    }
+
     /// Now, at the moment being viewed (microseconds).
     pub fn now(&self) -> SimTime {
         each!(self, s => s.now())
@@ -407,7 +423,7 @@ impl World {
 
     /// The network's current settings.
     pub fn net_config(&self) -> crate::sim::NetConfig {
-        each!(self, s => s.sim().network().config.clone())
+        self.network().config.clone()
     }
 
     /// Safety violations so far.
@@ -417,29 +433,36 @@ impl World {
 
     /// The trace window as JSON Lines.
     pub fn trace_jsonl(&self) -> String {
-        each!(self, s => s.sim().trace().to_json_lines())
+        self.trace().to_json_lines()
     }
 
     /// The trace digest of everything so far.
     pub fn digest(&self) -> String {
-        each!(self, s => s.sim().trace().digest())
+        self.trace().digest()
     }
 
     /// Notable events in the trace window (time, tag, words), for timeline markers.
     pub fn notes(&self) -> Vec<(SimTime, &'static str, String)> {
         use crate::sim::EventKind;
-        each!(self, s => s.sim().trace().events().filter_map(|e| match &e.kind {
-            EventKind::Note { tag, text, node } => Some((e.t, *tag, format!("node {node}: {text}"))),
-            EventKind::Violated { property, text } => Some((e.t, "violation", format!("{property}: {text}"))),
-            _ => None,
-        }).collect())
+        self.trace()
+            .events()
+            .filter_map(|e| match &e.kind {
+                EventKind::Note { tag, text, node } => {
+                    Some((e.t, *tag, format!("node {node}: {text}")))
+                }
+                EventKind::Violated { property, text } => {
+                    Some((e.t, "violation", format!("{property}: {text}")))
+                }
+                _ => None,
+            })
+            .collect()
     }
 
     /// The time of the last event before the moment viewed (for "step back"), if the trace
     /// window still holds one.
     pub fn previous_event_time(&self) -> Option<SimTime> {
         let now = self.now();
-        each!(self, s => s.sim().trace().events().rev().map(|e| e.t).find(|&t| t < now))
+        self.trace().events().rev().map(|e| e.t).find(|&t| t < now)
     }
 
     /// Runs forward until the next notable event (a note or a violation), at most `limit` of
@@ -448,11 +471,14 @@ impl World {
         use crate::sim::EventKind;
         let start = self.now();
         while self.now() < start + limit {
-            let mark = each!(self, s => s.sim().trace().total());
+            let mark = self.trace().total();
             self.step()?;
-            let found = each!(self, s => s.sim().trace().events().rev()
+            let found = self
+                .trace()
+                .events()
+                .rev()
                 .take_while(|e| e.seq >= mark)
-                .any(|e| matches!(e.kind, EventKind::Note { .. } | EventKind::Violated { .. })));
+                .any(|e| matches!(e.kind, EventKind::Note { .. } | EventKind::Violated { .. }));
             if found {
                 return Some(self.now());
             }
@@ -497,38 +523,50 @@ impl World {
     /// The interventions that recreate this world's faults at time 0 in another protocol:
     /// network settings, partitions, link states, held links and crashed nodes.
     pub fn faults_now(&self) -> Vec<Recorded> {
-        let mut out = Vec::new();
-        let mut push = |action| out.push(Recorded { at: 0, action });
-        each!(self, s => {
-            let sim = s.sim();
-            let net = sim.network();
-            if net.config != crate::sim::NetConfig::default() {
-                push(Intervention::Network { config: net.config.clone() });
-            }
-            if net.is_partitioned() {
-                let mut groups = net.groups();
-                groups.pop();
-                push(Intervention::Partition { groups });
-            }
-            for a in 1..=sim.n() {
-                for b in 1..=sim.n() {
-                    if a == b { continue; }
-                    let (a, b) = (NodeId(a), NodeId(b));
-                    let link = net.link(a, b);
-                    if link != LinkState::Healthy {
-                        push(Intervention::SetLink { from: a, to: b, link, both: false });
-                    }
-                    if net.is_held(a, b) {
-                        push(Intervention::HoldLink { from: a, to: b });
-                    }
-                }
-            }
-            for node in sim.nodes().iter().filter(|n| !n.up) {
-                push(Intervention::Crash { node: node.id });
-            }
-        });
-        out
+        let crashed: Vec<NodeId> =
+            each!(self, s => s.sim().nodes().iter().filter(|n| !n.up).map(|n| n.id).collect());
+        faults_of(self.network(), self.n(), &crashed)
     }
+}
+
+/// The interventions that recreate a network's faults and the crashed nodes at time 0.
+fn faults_of(net: &Network, n: u32, crashed: &[NodeId]) -> Vec<Recorded> {
+    let mut out = Vec::new();
+    let mut push = |action| out.push(Recorded { at: 0, action });
+    if net.config != crate::sim::NetConfig::default() {
+        push(Intervention::Network {
+            config: net.config.clone(),
+        });
+    }
+    if net.is_partitioned() {
+        let mut groups = net.groups();
+        groups.pop();
+        push(Intervention::Partition { groups });
+    }
+    for a in 1..=n {
+        for b in 1..=n {
+            if a == b {
+                continue;
+            }
+            let (a, b) = (NodeId(a), NodeId(b));
+            let link = net.link(a, b);
+            if link != LinkState::Healthy {
+                push(Intervention::SetLink {
+                    from: a,
+                    to: b,
+                    link,
+                    both: false,
+                });
+            }
+            if net.is_held(a, b) {
+                push(Intervention::HoldLink { from: a, to: b });
+            }
+        }
+    }
+    for &node in crashed {
+        push(Intervention::Crash { node });
+    }
+    out
 }
 
 #[cfg(test)]
