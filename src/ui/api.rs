@@ -213,7 +213,7 @@ pub fn install(shell: Rc<Shell>) {
             };
             // The world's object with the page's fields added: `{...world}` + `,"playing":...}`.
             let mut text = m.world.state_json();
-            let page = serde_json::to_string(&page).expect("the page state serialises");
+            let page = crate::sim::json::to_string(&page);
             text.pop();
             text.push(',');
             text.push_str(&page[1..]);

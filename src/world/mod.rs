@@ -289,7 +289,7 @@ fn state_json<P: Protocol>(w: &World, sim: &Sim<P>, cluster: &ClusterView) -> St
         protocol: w.kind().id(),
         violations: &cluster.violations,
     };
-    serde_json::to_string(&state).expect("the state serialises")
+    crate::sim::json::to_string(&state)
 }
 
 impl World {

@@ -170,7 +170,7 @@ impl Scenario {
 
     /// Compact JSON for a share link: the settings left at their defaults are left out.
     pub fn to_link_json(&self) -> String {
-        serde_json::to_string(&self.written(false)).expect("scenarios serialise")
+        crate::sim::json::to_string(&self.written(false))
     }
 }
 
@@ -274,7 +274,7 @@ impl Scenario {
 
     /// The scenario as pretty JSON.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("scenarios serialise")
+        crate::sim::json::to_string_pretty(self)
     }
 
     /// The seed as a number.
@@ -390,7 +390,7 @@ impl Probe {
 }
 
 fn quoted(s: &str) -> String {
-    serde_json::to_string(s).expect("strings serialise")
+    crate::sim::json::to_string(s)
 }
 
 impl<'de> DeserializeSeed<'de> for Probe {
@@ -431,7 +431,7 @@ impl<'de> Visitor<'de> for Probe {
     }
 
     fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Seen, E> {
-        Ok(self.scalar(|| serde_json::to_string(&v).expect("numbers serialise")))
+        Ok(self.scalar(|| crate::sim::json::to_string(&v)))
     }
 
     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Seen, E> {
