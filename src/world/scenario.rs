@@ -461,7 +461,7 @@ impl<'de> Visitor<'de> for Probe {
         while let Some(key) = map.next_key::<String>()? {
             let seed = match self {
                 Probe::Top if key == "nodescape" => Probe::Keep,
-                p if p == Probe::Keep => Probe::Keep,
+                Probe::Keep => Probe::Keep,
                 _ => Probe::Skip,
             };
             let v = map.next_value_seed(seed)?;
