@@ -10,7 +10,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use nodescape::sim::{SimRng, SEC};
-use nodescape::world::{share, ProtocolKind, Scenario, World};
+use nodescape::world::{share, ProtocolKind, Scenario, ScenarioError, World};
 use serde_json::{json, Map, Value};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::OnceLock;
@@ -306,9 +306,70 @@ struct Tally {
     world_refused: u64,
 }
 
+/// `Scenario::from_json` as it was written with a `serde_json::Value` probe for the version:
+/// the oracle the leaner probe must agree with, result for result and message for message.
+fn reference_from_json(text: &str) -> Result<Scenario, ScenarioError> {
+    use nodescape::world::scenario::{truncate, MAX_SCENARIO_BYTES, SCHEMA_VERSION};
+    let err = |m: String| ScenarioError(m);
+    if text.len() > MAX_SCENARIO_BYTES {
+        return Err(err(format!(
+            "the scenario is too large ({} KB; at most {} KB)",
+            text.len() / 1024,
+            MAX_SCENARIO_BYTES / 1024
+        )));
+    }
+    if text.trim().is_empty() {
+        return Err(err("the scenario is empty".into()));
+    }
+    let probe: Value = serde_json::from_str(text)
+        .map_err(|e| err(format!("the scenario is not valid JSON: {e}")))?;
+    let Some(obj) = probe.as_object() else {
+        return Err(err("the scenario must be a JSON object".into()));
+    };
+    let version = match obj.get("nodescape") {
+        None => {
+            return Err(err(
+                "this is not a Nodescape scenario: the field \"nodescape\" (schema version) is missing".into(),
+            ))
+        }
+        Some(v) => v.as_u64().ok_or_else(|| {
+            err(format!(
+                "the schema version \"nodescape\" must be a whole number like {SCHEMA_VERSION}, got {}",
+                truncate(&v.to_string(), 40)
+            ))
+        })?,
+    };
+    match version {
+        v if v > SCHEMA_VERSION as u64 => {
+            return Err(err(format!(
+                "this scenario was written by a newer Nodescape (schema version {v}); this page reads version {SCHEMA_VERSION}"
+            )))
+        }
+        v if v < SCHEMA_VERSION as u64 => {
+            return Err(err(format!(
+                "schema version {v} is older than any this page can read (version {SCHEMA_VERSION})"
+            )))
+        }
+        _ => {}
+    }
+    let sc: Scenario =
+        serde_json::from_str(text).map_err(|e| err(format!("the scenario has a problem: {e}")))?;
+    sc.validate()?;
+    Ok(sc)
+}
+
 fn check(input: &Input, tally: &mut Tally) -> Result<(), String> {
     let parsed = match input {
-        Input::File(text) => Scenario::from_json(text),
+        Input::File(text) => {
+            let ours = Scenario::from_json(text);
+            let reference = reference_from_json(text);
+            if ours != reference {
+                return Err(format!(
+                    "decoded as {ours:?}, but the Value-probe decoder gives {reference:?}"
+                ));
+            }
+            ours
+        }
         Input::Link(data) => share::decode(data),
     };
     let sc = match parsed {
@@ -393,5 +454,50 @@ fn generated_links_and_files_round_trip_when_valid() {
         assert_eq!(share::decode(&share::encode(&sc)).unwrap(), sc);
         let v: Map<String, Value> = serde_json::from_str(&sc.to_json()).unwrap();
         assert!(v.contains_key("nodescape"));
+    }
+}
+
+#[test]
+fn odd_schema_versions_are_refused_with_the_same_words_as_before() {
+    // The version probe prints a bad version as `serde_json::Value` does: sorted keys, the last
+    // of duplicate keys, floats and escapes in `Value`'s form.
+    let versions = [
+        "null",
+        "true",
+        "false",
+        "-0",
+        "0",
+        "2",
+        "-1",
+        "1.0",
+        "1e0",
+        "-1.5e-7",
+        "1e23",
+        "18446744073709551615",
+        "18446744073709551616",
+        "-9223372036854775808",
+        "\"1\"",
+        "\"\\u00e9\\n\\ud83d\\ude00\\u0000\"",
+        "[]",
+        "{}",
+        "[1, [2.5, {}], \"x\"]",
+        "{\"b\": 1, \"a\": [null], \"b\": 2, \"\\u0061\": 3}",
+        "[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25]",
+    ];
+    for v in versions {
+        for text in [
+            format!(
+                "{{\"nodescape\": {v}, \"protocol\": \"raft\", \"seed\": \"1\", \"nodes\": 5}}"
+            ),
+            format!("{{\"nodescape\": 1, \"nodescape\": {v}, \"extra\": [{v}]}}"),
+            format!("[{v}]"),
+            v.to_string(),
+        ] {
+            assert_eq!(
+                Scenario::from_json(&text),
+                reference_from_json(&text),
+                "{text}"
+            );
+        }
     }
 }

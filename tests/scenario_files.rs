@@ -416,3 +416,108 @@ fn a_vanishingly_small_event_rate_loads_and_runs() {
         assert_eq!(w.now(), 10_000_000, "rate {rate}");
     }
 }
+
+/// The scenario behind the fixtures below: non-default network and settings, every kind of
+/// field, a title that needs escapes.
+fn fixture_scenario() -> Scenario {
+    use nodescape::sim::{Intervention, LinkState, NodeId, Recorded};
+    let mut sc =
+        Scenario::from_json(r#"{"nodescape":1,"protocol":"raft","seed":"8417","nodes":5}"#)
+            .unwrap();
+    sc.network.loss = 0.125;
+    sc.network.jitter_us = 2000;
+    sc.settings.raft.prevote = true;
+    sc.settings.ring.key_names = vec!["apple".into(), "pear".into()];
+    sc.interventions = vec![
+        Recorded {
+            at: 250_000,
+            action: Intervention::Crash { node: NodeId(3) },
+        },
+        Recorded {
+            at: 400_000,
+            action: Intervention::SetLink {
+                from: NodeId(4),
+                to: NodeId(5),
+                link: LinkState::Cut,
+                both: true,
+            },
+        },
+        Recorded {
+            at: 500_000,
+            action: Intervention::Partition {
+                groups: vec![vec![NodeId(1), NodeId(2)]],
+            },
+        },
+    ];
+    sc.view_at = Some(600_000);
+    sc.title = Some("Split \"vote\" <b>é</b>".into());
+    sc
+}
+
+#[test]
+fn files_are_written_exactly_as_before() {
+    // Written by the build before the size work of issue 2 (commit 1f0aeb3).
+    let before = include_str!("fixtures/scenario_v1_pretty.json");
+    let sc = fixture_scenario();
+    assert_eq!(sc.to_json(), before);
+    assert_eq!(Scenario::from_json(before).unwrap(), sc);
+}
+
+#[test]
+fn links_made_by_earlier_builds_still_open() {
+    // Made by the build of commit 1f0aeb3, which wrote the keys in sorted order.
+    let default_link = "LcchDsAgDAXQu3xdg5jpVZaJpVSQkZZAg1l29yFw770oFtqnWhS3AT4vgnnWxWNL7qbgRGjdw8UrGFOqywPCUM3rCd8P";
+    assert_eq!(share::decode(default_link).unwrap(), Scenario::default());
+    let demo_link = "VVJbbtswELxKsN9CaylRGghBLtFPxyAoah2xpkiWXDkVDB2o5-jFuks5bqMfkfsYzszuBawnTGf0ZIPP0O0voAm6pt3xV8EQoLuADwNCd18BLZEPYJLOI6xrtRU_7P4v7gON0FGasYJjChPnK3DWnySZSVNBmAlWxuOO9gabkVQpvCG3n5DfUpijcNzXVXM43PqiTmSFPzdy1CO9h1SeG-borClP7r4wzg9LrFbNDNIUYMc5bxY16V8lWrefw9Zv4Y2GCzkLUt20TF5cyYV_ORktZOoKYgoUTHDMLOkjQcXCcODb00P9rdyIrH_LQrAU8N-MaE7q5xzSzIYdtcvsHjo0Iquwm7j-Xkj8izK5aeNcwYhsQo-aSkgi0sRjTRaziixax4ieadSPQjhExRAfWB_zignPQdzarrPP-ojKhGmypIIbFLsn-FeC17y0KB_UHCkM7Jwqaq5VbFRitWUzNJlRnXDJGwvreWraqQmnHhMH_excBVygvJ7E2z0wa4dsWmR9cCjJbR4Mi9twC_9G7pSWIr8R_Xnx5mYGhRP6zYdtmZ9WWT9LThboOwPR3SuIkFe4e-5f_vx-_tq_8Ltni-9KVvGxrOL6Fw";
+    let sc = fixture_scenario();
+    assert_eq!(share::decode(demo_link).unwrap(), sc);
+    // This build's links open to the same scenario, and still leave the defaults out.
+    let link = share::encode(&sc);
+    assert_eq!(share::decode(&link).unwrap(), sc);
+    assert!(link.len() <= demo_link.len() + 8, "{link}");
+    assert!(share::encode(&Scenario::default()).len() <= default_link.len() + 8);
+}
+
+/// The share link's JSON as earlier builds made it: the whole scenario as a `Value`, then
+/// the network and each protocol's settings removed when equal to the defaults.
+fn reference_link_json(sc: &Scenario) -> Value {
+    let mut v = serde_json::to_value(sc).unwrap();
+    let defaults = serde_json::to_value(Scenario::default()).unwrap();
+    let (obj, def) = (v.as_object_mut().unwrap(), defaults.as_object().unwrap());
+    if obj.get("network") == def.get("network") {
+        obj.remove("network");
+    }
+    let def_settings = def["settings"].as_object().unwrap();
+    let settings = obj.get_mut("settings").unwrap().as_object_mut().unwrap();
+    settings.retain(|k, val| def_settings.get(k) != Some(val));
+    if settings.is_empty() {
+        obj.remove("settings");
+    }
+    v
+}
+
+#[test]
+fn links_leave_out_the_same_defaults_as_before() {
+    let mut cases = vec![Scenario::default(), fixture_scenario()];
+    for kind in ProtocolKind::ALL {
+        let mut sc = Scenario {
+            protocol: kind,
+            ..fixture_scenario()
+        };
+        sc.network = Default::default();
+        cases.push(sc.clone());
+        sc.settings.raft.prevote = false;
+        cases.push(sc.clone());
+        sc.settings.ring.key_names.clear();
+        cases.push(sc.clone());
+        sc.settings.vclock.show_lamport = true;
+        sc.network.latency_max_us += 1;
+        sc.title = None;
+        sc.view_at = None;
+        cases.push(sc);
+    }
+    for sc in cases {
+        let ours: Value = serde_json::from_str(&sc.to_link_json()).unwrap();
+        assert_eq!(ours, reference_link_json(&sc), "{sc:?}");
+    }
+}

@@ -27,6 +27,7 @@ pub mod engine;
 pub mod ids;
 mod inflight;
 pub mod intervention;
+pub mod json;
 pub mod keysort;
 pub mod network;
 pub mod protocol;

@@ -325,7 +325,7 @@ impl Trace {
     pub fn to_json_lines(&self) -> String {
         let mut out = String::new();
         for ev in self.events() {
-            out.push_str(&serde_json::to_string(ev).expect("trace events serialise"));
+            out.push_str(&super::json::to_string(ev));
             out.push('\n');
         }
         out

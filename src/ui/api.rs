@@ -71,6 +71,24 @@ pub fn share_url(m: &Model) -> String {
     format!("{base}?s={}", share::encode(&m.scenario()))
 }
 
+/// The page's own fields of `state()`, after the world's.
+#[derive(serde::Serialize)]
+struct PageState<'a> {
+    playing: bool,
+    #[serde(rename = "fastForward")]
+    fast_forward: Option<FastForward>,
+    speed: f64,
+    seed: &'a str,
+}
+
+/// A fast-forward under way: from and to in ms, and the share done.
+#[derive(serde::Serialize)]
+struct FastForward {
+    from: f64,
+    to: f64,
+    done: f64,
+}
+
 /// Installs `window.nodescape`.
 pub fn install(shell: Rc<Shell>) {
     let api = Object::new();
@@ -183,19 +201,23 @@ pub fn install(shell: Rc<Shell>) {
         "state",
         method0(&shell, |s| {
             let m = s.model.borrow();
-            let mut v = m.world.state_json();
-            v["playing"] = m.playing.into();
-            v["fastForward"] = match m.fast_forward {
-                Some((from, to)) => serde_json::json!({
-                    "from": from as f64 / 1000.0,
-                    "to": to as f64 / 1000.0,
-                    "done": m.world.now().saturating_sub(from) as f64 / (to - from).max(1) as f64,
+            let page = PageState {
+                playing: m.playing,
+                fast_forward: m.fast_forward.map(|(from, to)| FastForward {
+                    from: from as f64 / 1000.0,
+                    to: to as f64 / 1000.0,
+                    done: m.world.now().saturating_sub(from) as f64 / (to - from).max(1) as f64,
                 }),
-                None => serde_json::Value::Null,
+                speed: m.speed,
+                seed: &m.base.seed,
             };
-            v["speed"] = m.speed.into();
-            v["seed"] = m.base.seed.clone().into();
-            Ok(parse(&v.to_string()))
+            // The world's object with the page's fields added: `{...world}` + `,"playing":...}`.
+            let mut text = m.world.state_json();
+            let page = crate::sim::json::to_string(&page);
+            text.pop();
+            text.push(',');
+            text.push_str(&page[1..]);
+            Ok(parse(&text))
         }),
     );
     set(

@@ -15,7 +15,6 @@ use crate::sim::{
 };
 pub use scenario::{ProtocolKind, Scenario, ScenarioError, Settings};
 use serde::Serialize;
-use serde_json::{json, Value};
 
 /// A session of whichever protocol is running.
 #[derive(Clone, Debug)]
@@ -110,7 +109,8 @@ pub struct FlightCard {
     pub kind: &'static str,
     /// Contents in words.
     pub summary: String,
-    /// Position along the link, 0 to 1.
+    /// Position along the link, 0 to 1 (in JSON as the f64 it widens to, as before).
+    #[serde(serialize_with = "f32_as_f64")]
     pub progress: f32,
     /// Frozen.
     pub held: bool,
@@ -120,6 +120,10 @@ pub struct FlightCard {
     pub sent: SimTime,
     /// Arrives at, microseconds.
     pub arrive: SimTime,
+}
+
+fn f32_as_f64<S: serde::Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(f64::from(*v))
 }
 
 /// The geometry of one message for the per-frame drawing (no strings).
@@ -226,23 +230,72 @@ fn flights_for<P: Protocol>(sim: &Sim<P>) -> Vec<FlightCard> {
         .collect()
 }
 
-fn node_json<P: Protocol>(sim: &Sim<P>) -> Vec<Value> {
+/// One node in the page's `state()` (fields in the order earlier builds wrote them).
+#[derive(Serialize)]
+#[serde(bound = "")]
+struct NodeJson<'a, P: Protocol> {
+    caption: String,
+    durable: &'a P::Durable,
+    id: u32,
+    label: String,
+    role: &'static str,
+    up: bool,
+    volatile: Option<&'a P::Volatile>,
+}
+
+/// The page's `state()`: the world's JSON before the page's own fields.
+#[derive(Serialize)]
+#[serde(bound = "")]
+struct StateJson<'a, P: Protocol> {
+    events: u64,
+    groups: Vec<Vec<NodeId>>,
+    horizon: f64,
+    interventions: usize,
+    links: &'a [LinkCard],
+    messages: Vec<FlightCard>,
+    network: &'a crate::sim::NetConfig,
+    nodes: Vec<NodeJson<'a, P>>,
+    now: f64,
+    protocol: &'static str,
+    violations: &'a [Violation],
+}
+
+fn state_json<P: Protocol>(w: &World, sim: &Sim<P>, cluster: &ClusterView) -> String {
     let now = sim.now();
-    sim.nodes()
+    let nodes = sim
+        .nodes()
         .iter()
         .map(|n| {
             let view = sim.proto.view_node(n, now);
-            json!({
-                "id": n.id.0,
-                "label": if n.up { format!("Node {}, {}", n.id, view.aria) } else { format!("Node {}, crashed", n.id) },
-                "up": n.up,
-                "role": if n.up { view.role } else { "crashed" },
-                "caption": view.caption,
-                "durable": serde_json::to_value(&n.durable).unwrap_or(Value::Null),
-                "volatile": n.volatile.as_ref().map(|v| serde_json::to_value(v).unwrap_or(Value::Null)),
-            })
+            NodeJson::<P> {
+                label: if n.up {
+                    format!("Node {}, {}", n.id, view.aria)
+                } else {
+                    format!("Node {}, crashed", n.id)
+                },
+                role: if n.up { view.role } else { "crashed" },
+                caption: view.caption,
+                durable: &n.durable,
+                id: n.id.0,
+                up: n.up,
+                volatile: n.volatile.as_ref(),
+            }
         })
-        .collect()
+        .collect();
+    let state = StateJson::<P> {
+        events: w.events(),
+        groups: sim.network().groups(),
+        horizon: w.horizon() as f64 / 1000.0,
+        interventions: w.log().len(),
+        links: &cluster.links,
+        messages: w.flights(),
+        network: &sim.network().config,
+        nodes,
+        now: now as f64 / 1000.0,
+        protocol: w.kind().id(),
+        violations: &cluster.violations,
+    };
+    crate::sim::json::to_string(&state)
 }
 
 impl World {
@@ -486,38 +539,10 @@ impl World {
         None
     }
 
-    /// The whole state as JSON, for the page's `state()` API.
-    pub fn state_json(&self) -> Value {
+    /// The whole state as JSON object text, for the page's `state()` API.
+    pub fn state_json(&self) -> String {
         let cluster = self.cluster();
-        let nodes = each!(self, s => node_json(s.sim()));
-        let links: Vec<Value> = cluster
-            .links
-            .iter()
-            .map(|l| {
-                json!({
-                    "a": l.a.0, "b": l.b.0,
-                    "ab": l.ab, "ba": l.ba,
-                    "held_ab": l.held_ab, "held_ba": l.held_ba,
-                    "partitioned": l.partitioned,
-                    "label": l.label,
-                })
-            })
-            .collect();
-        let groups = each!(self, s => s.sim().network().groups());
-        let network = each!(self, s => s.sim().network().config.clone());
-        json!({
-            "protocol": self.kind().id(),
-            "now": self.now() as f64 / 1000.0,
-            "horizon": self.horizon() as f64 / 1000.0,
-            "events": self.events(),
-            "nodes": nodes,
-            "links": links,
-            "groups": groups,
-            "network": network,
-            "messages": self.flights(),
-            "violations": cluster.violations,
-            "interventions": self.log().len(),
-        })
+        each!(self, s => state_json(self, s.sim(), &cluster))
     }
 
     /// The interventions that recreate this world's faults at time 0 in another protocol:
@@ -572,6 +597,95 @@ fn faults_of(net: &Network, n: u32, crashed: &[NodeId]) -> Vec<Recorded> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{json, Value};
+
+    /// `state_json` as earlier builds made it, through `json!` and `to_value`.
+    fn reference_state<P: Protocol>(w: &World, sim: &Sim<P>) -> Value {
+        let now = sim.now();
+        let nodes: Vec<Value> = sim.nodes()
+            .iter()
+            .map(|n| {
+                let view = sim.proto.view_node(n, now);
+                json!({
+                    "id": n.id.0,
+                    "label": if n.up { format!("Node {}, {}", n.id, view.aria) } else { format!("Node {}, crashed", n.id) },
+                    "up": n.up,
+                    "role": if n.up { view.role } else { "crashed" },
+                    "caption": view.caption,
+                    "durable": serde_json::to_value(&n.durable).unwrap_or(Value::Null),
+                    "volatile": n.volatile.as_ref().map(|v| serde_json::to_value(v).unwrap_or(Value::Null)),
+                })
+            })
+            .collect();
+        let cluster = w.cluster();
+        let links: Vec<Value> = cluster
+            .links
+            .iter()
+            .map(|l| {
+                json!({
+                    "a": l.a.0, "b": l.b.0,
+                    "ab": l.ab, "ba": l.ba,
+                    "held_ab": l.held_ab, "held_ba": l.held_ba,
+                    "partitioned": l.partitioned,
+                    "label": l.label,
+                })
+            })
+            .collect();
+        json!({
+            "protocol": w.kind().id(),
+            "now": w.now() as f64 / 1000.0,
+            "horizon": w.horizon() as f64 / 1000.0,
+            "events": w.events(),
+            "nodes": nodes,
+            "links": links,
+            "groups": sim.network().groups(),
+            "network": sim.network().config.clone(),
+            "messages": w.flights(),
+            "violations": cluster.violations,
+            "interventions": w.log().len(),
+        })
+    }
+
+    #[test]
+    fn the_state_json_holds_what_it_held_before() {
+        use crate::sim::{Intervention as I, LinkState};
+        for kind in ProtocolKind::ALL {
+            let sc = Scenario {
+                protocol: kind,
+                ..Scenario::default()
+            };
+            let mut w = World::from_scenario(&sc).unwrap();
+            let steps = [
+                I::Crash { node: NodeId(2) },
+                I::Partition {
+                    groups: vec![vec![NodeId(1), NodeId(3)]],
+                },
+                I::SetLink {
+                    from: NodeId(4),
+                    to: NodeId(5),
+                    link: LinkState::Cut,
+                    both: false,
+                },
+                I::HoldLink {
+                    from: NodeId(5),
+                    to: NodeId(4),
+                },
+                I::Heal { links: false },
+                I::Restart { node: NodeId(2) },
+            ];
+            for (i, iv) in steps.into_iter().enumerate() {
+                w.advance_to(w.now() + 137_000 + i as u64 * 91_000);
+                let reference = each!(&w, s => reference_state(&w, s.sim()));
+                let ours: Value = serde_json::from_str(&w.state_json()).unwrap();
+                assert_eq!(ours, reference, "{kind:?} step {i}");
+                w.intervene(iv).unwrap();
+            }
+            w.advance_to(w.now() + 2_000_000);
+            let reference = each!(&w, s => reference_state(&w, s.sim()));
+            let ours: Value = serde_json::from_str(&w.state_json()).unwrap();
+            assert_eq!(ours, reference, "{kind:?} at the end");
+        }
+    }
 
     #[test]
     fn default_scenario_builds_every_protocol() {

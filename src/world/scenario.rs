@@ -7,7 +7,8 @@ use crate::protocols::ring::RingSettings;
 use crate::protocols::vclock::VclockSettings;
 use crate::sim::engine::MAX_NODES;
 use crate::sim::{NetConfig, Recorded, SimTime};
-use serde::{Deserialize, Serialize};
+use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 
 /// The schema version this build writes and reads.
@@ -80,7 +81,9 @@ pub struct Settings {
 }
 
 /// A run: what to simulate and what was done to it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// Serialised through [`Written`], so files and share links share one serialiser.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// Schema version; this build reads and writes [`SCHEMA_VERSION`].
@@ -101,11 +104,80 @@ pub struct Scenario {
     #[serde(default)]
     pub interventions: Vec<Recorded>,
     /// The moment being viewed, in simulated microseconds (share links land there).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub view_at: Option<SimTime>,
     /// A title for people (lessons, shared demos).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub title: Option<String>,
+}
+
+/// A scenario as written: every field in a file, or without the settings left at their
+/// defaults in a share link (they decode to the same defaults). Fields in [`Scenario`]'s order.
+#[derive(Serialize)]
+struct Written<'a> {
+    nodescape: u32,
+    protocol: ProtocolKind,
+    seed: &'a str,
+    nodes: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    network: Option<&'a NetConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    settings: Option<WrittenSettings<'a>>,
+    interventions: &'a [Recorded],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    view_at: Option<SimTime>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<&'a str>,
+}
+
+/// [`Settings`] as written: each protocol's settings, or none when left at their defaults.
+#[derive(Serialize)]
+struct WrittenSettings<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vclock: Option<&'a VclockSettings>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    raft: Option<&'a RaftSettings>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ring: Option<&'a RingSettings>,
+}
+
+impl Scenario {
+    /// The scenario to write; `defaults` keeps the settings left at their defaults.
+    fn written(&self, defaults: bool) -> Written<'_> {
+        fn keep<T: PartialEq + Default>(defaults: bool, v: &T) -> Option<&T> {
+            (defaults || *v != T::default()).then_some(v)
+        }
+        let s = &self.settings;
+        let settings = WrittenSettings {
+            vclock: keep(defaults, &s.vclock),
+            raft: keep(defaults, &s.raft),
+            ring: keep(defaults, &s.ring),
+        };
+        let all_default =
+            settings.vclock.is_none() && settings.raft.is_none() && settings.ring.is_none();
+        Written {
+            nodescape: self.nodescape,
+            protocol: self.protocol,
+            seed: &self.seed,
+            nodes: self.nodes,
+            network: keep(defaults, &self.network),
+            settings: (!all_default).then_some(settings),
+            interventions: &self.interventions,
+            view_at: self.view_at,
+            title: self.title.as_deref(),
+        }
+    }
+
+    /// Compact JSON for a share link: the settings left at their defaults are left out.
+    pub fn to_link_json(&self) -> String {
+        crate::sim::json::to_string(&self.written(false))
+    }
+}
+
+impl Serialize for Scenario {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.written(true).serialize(s)
+    }
 }
 
 impl Default for Scenario {
@@ -154,23 +226,30 @@ impl Scenario {
             return Err(err("the scenario is empty"));
         }
         // Read the version first, so a newer file gets a clear message rather than a field error.
-        let probe: serde_json::Value = serde_json::from_str(text)
+        // The probe reads the text with the same checks as a `serde_json::Value` would (numbers,
+        // escapes, nesting depth) but keeps only the version (a smaller wasm than `Value`).
+        let mut de = serde_json::Deserializer::from_str(text);
+        let probe = Probe::Top
+            .deserialize(&mut de)
+            .and_then(|p| de.end().map(|()| p))
             .map_err(|e| err(format!("the scenario is not valid JSON: {e}")))?;
-        let Some(obj) = probe.as_object() else {
-            return Err(err("the scenario must be a JSON object"));
-        };
-        let version = match obj.get("nodescape") {
-            None => {
+        let version = match probe {
+            Seen::Object(None) => {
                 return Err(err(
                     "this is not a Nodescape scenario: the field \"nodescape\" (schema version) is missing",
                 ))
             }
-            Some(v) => v.as_u64().ok_or_else(|| {
-                err(format!(
-                    "the schema version \"nodescape\" must be a whole number like {SCHEMA_VERSION}, got {}",
-                    truncate(&v.to_string(), 40)
-                ))
-            })?,
+            Seen::Object(Some(v)) => match *v {
+                Seen::Whole(v) => v,
+                Seen::Text(t) => {
+                    return Err(err(format!(
+                        "the schema version \"nodescape\" must be a whole number like {SCHEMA_VERSION}, got {}",
+                        truncate(&t, 40)
+                    )))
+                }
+                _ => unreachable!("a kept value is whole or text"),
+            },
+            _ => return Err(err("the scenario must be a JSON object")),
         };
         match version {
             v if v > SCHEMA_VERSION as u64 => {
@@ -195,7 +274,7 @@ impl Scenario {
 
     /// The scenario as pretty JSON.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("scenarios serialise")
+        crate::sim::json::to_string_pretty(self)
     }
 
     /// The seed as a number.
@@ -261,6 +340,157 @@ impl Scenario {
             ));
         }
         Ok(())
+    }
+}
+
+/// How the version probe reads a JSON value (with `deserialize_any`, as `serde_json::Value` does,
+/// so the text meets exactly the checks it would: the same errors at the same places).
+#[derive(Clone, Copy, PartialEq)]
+enum Probe {
+    /// The document: an object, whose "nodescape" field is kept.
+    Top,
+    /// A value to keep: a whole number, or the compact text `Value` would print for it.
+    Keep,
+    /// A value only checked.
+    Skip,
+}
+
+/// What the probe saw.
+enum Seen {
+    /// A whole number from 0 to `u64::MAX` (what `Value::as_u64` accepts).
+    Whole(u64),
+    /// Any other kept value, printed as `Value`'s `to_string` does (keys sorted, the last of
+    /// duplicates kept).
+    Text(String),
+    /// The document is an object, with its "nodescape" value if it has one.
+    Object(Option<Box<Seen>>),
+    /// A skipped value, or a document that is not an object.
+    Nothing,
+}
+
+impl Seen {
+    fn text(self) -> String {
+        match self {
+            Seen::Whole(v) => v.to_string(),
+            Seen::Text(t) => t,
+            _ => String::new(),
+        }
+    }
+}
+
+impl Probe {
+    /// A scalar seen: kept as text when wanted (and `Top` sees no object).
+    fn scalar(self, text: impl FnOnce() -> String) -> Seen {
+        if self == Probe::Keep {
+            Seen::Text(text())
+        } else {
+            Seen::Nothing
+        }
+    }
+}
+
+fn quoted(s: &str) -> String {
+    crate::sim::json::to_string(s)
+}
+
+impl<'de> DeserializeSeed<'de> for Probe {
+    type Value = Seen;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Seen, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Probe {
+    type Value = Seen;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Seen, E> {
+        Ok(self.scalar(|| "null".into()))
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Seen, E> {
+        Ok(self.scalar(|| v.to_string()))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Seen, E> {
+        Ok(match self {
+            Probe::Keep => Seen::Whole(v),
+            _ => Seen::Nothing,
+        })
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Seen, E> {
+        // `Value` keeps -0 as the whole number 0.
+        match u64::try_from(v) {
+            Ok(v) => self.visit_u64(v),
+            Err(_) => Ok(self.scalar(|| v.to_string())),
+        }
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Seen, E> {
+        Ok(self.scalar(|| crate::sim::json::to_string(&v)))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Seen, E> {
+        Ok(self.scalar(|| quoted(v)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Seen, A::Error> {
+        let keep = self == Probe::Keep;
+        let inner = if keep { Probe::Keep } else { Probe::Skip };
+        let mut text = String::from("[");
+        while let Some(v) = seq.next_element_seed(inner)? {
+            if keep {
+                if text.len() > 1 {
+                    text.push(',');
+                }
+                text.push_str(&v.text());
+            }
+        }
+        text.push(']');
+        Ok(self.scalar(|| text))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Seen, A::Error> {
+        let mut version = None;
+        // As a `BTreeMap`: sorted by key, the last of equal keys wins.
+        let mut fields: Vec<(String, String)> = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let seed = match self {
+                Probe::Top if key == "nodescape" => Probe::Keep,
+                Probe::Keep => Probe::Keep,
+                _ => Probe::Skip,
+            };
+            let v = map.next_value_seed(seed)?;
+            match self {
+                Probe::Top if seed == Probe::Keep => version = Some(Box::new(v)),
+                Probe::Keep => match fields.binary_search_by(|(k, _)| k.cmp(&key)) {
+                    Ok(i) => fields[i].1 = v.text(),
+                    Err(i) => fields.insert(i, (key, v.text())),
+                },
+                _ => {}
+            }
+        }
+        Ok(match self {
+            Probe::Top => Seen::Object(version),
+            Probe::Keep => {
+                let mut text = String::from("{");
+                for (k, v) in &fields {
+                    if text.len() > 1 {
+                        text.push(',');
+                    }
+                    text.push_str(&quoted(k));
+                    text.push(':');
+                    text.push_str(v);
+                }
+                text.push('}');
+                Seen::Text(text)
+            }
+            Probe::Skip => Seen::Nothing,
+        })
     }
 }
 

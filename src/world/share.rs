@@ -13,27 +13,8 @@ pub const MAX_LINK_CHARS: usize = 64 * 1024;
 pub fn encode(sc: &Scenario) -> String {
     // Settings left at their defaults are omitted (they decode to the same defaults), which
     // keeps a typical demo's link short enough for a QR code.
-    let mut v = serde_json::to_value(sc).expect("scenarios serialise");
-    let defaults = serde_json::to_value(Scenario::default()).expect("scenarios serialise");
-    if let (Some(obj), Some(def)) = (v.as_object_mut(), defaults.as_object()) {
-        if obj.get("network") == def.get("network") {
-            obj.remove("network");
-        }
-        if let (Some(settings), Some(def_settings)) = (
-            obj.get_mut("settings").and_then(|s| s.as_object_mut()),
-            def.get("settings").and_then(|s| s.as_object()),
-        ) {
-            settings.retain(|k, val| def_settings.get(k) != Some(val));
-        }
-        if obj
-            .get("settings")
-            .is_some_and(|s| s.as_object().is_some_and(|o| o.is_empty()))
-        {
-            obj.remove("settings");
-        }
-    }
-    let json = serde_json::to_vec(&v).expect("scenarios serialise");
-    let packed = miniz_oxide::deflate::compress_to_vec(&json, 9);
+    let json = sc.to_link_json();
+    let packed = miniz_oxide::deflate::compress_to_vec(json.as_bytes(), 9);
     URL_SAFE_NO_PAD.encode(packed)
 }
 
