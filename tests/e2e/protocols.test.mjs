@@ -434,3 +434,52 @@ test('The same action by click and through the API gives the same trace', async 
   };
   assert.equal(await run(true), await run(false));
 });
+
+test('Canvases follow their boxes: a window resize and presenter mode redraw them at their new size, paused', async () => {
+  const { context, page } = await openApp('', { width: 1280, height: 720 });
+  // Each canvas's bitmap matches its box at the pixel ratio; the message layer covers the
+  // part of the cluster's box the picture fills (the shown 660 x 620 of the viewBox, centred).
+  const sizes = () =>
+    page.evaluate(() => {
+      const out = {};
+      const dpr = Math.min(Math.max(devicePixelRatio, 1), 3);
+      for (const c of document.querySelectorAll('canvas')) {
+        const name = c.id || c.className;
+        const fits = c.width === Math.floor(c.clientWidth * dpr) && c.height === Math.floor(c.clientHeight * dpr);
+        out[name] = { w: c.clientWidth, fits };
+        if (c.classList.contains('flights')) {
+          const p = c.parentElement;
+          const s = Math.min(p.clientWidth / 660, p.clientHeight / 620);
+          out[name].covers = Math.abs(c.clientWidth - 660 * s) <= 1 && Math.abs(c.clientHeight - 620 * s) <= 1;
+        }
+      }
+      return out;
+    });
+  const check = async (what, before) => {
+    // The observer reports after the next layout; give it a few frames.
+    await page.waitForTimeout(300);
+    const now = await sizes();
+    for (const [name, s] of Object.entries(now)) {
+      assert.ok(s.fits, `${what}: canvas ${name} is drawn at its box's size (${JSON.stringify(now)})`);
+      if ('covers' in s) assert.ok(s.covers, `${what}: the message layer covers the picture (${JSON.stringify(now)})`);
+    }
+    if (before) {
+      const changed = Object.keys(now).filter((k) => before[k] && before[k].w !== now[k].w);
+      assert.ok(changed.length > 0, `${what}: some canvas changed size (${JSON.stringify(before)} -> ${JSON.stringify(now)})`);
+    }
+    return now;
+  };
+  for (const protocol of ['vclock', 'ring']) {
+    await page.evaluate((p) => {
+      nodescape.load({ nodescape: 1, protocol: p, seed: '4', nodes: 5 });
+      nodescape.advance(2000);
+    }, protocol);
+    await page.setViewportSize({ width: 1280, height: 720 });
+    const first = await check(`${protocol} at 1280x720`);
+    const wider = await check(`${protocol} after a resize to 1440x900`, (await page.setViewportSize({ width: 1440, height: 900 }), first));
+    await page.keyboard.press('p');
+    await check(`${protocol} in presenter mode (no window resize)`, wider);
+    await page.keyboard.press('p');
+  }
+  await context.close();
+});
