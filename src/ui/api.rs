@@ -34,15 +34,16 @@ fn set(obj: &Object, name: &str, f: JsValue) {
     Reflect::set(obj, &name.into(), &f).expect("setting a property on a plain object");
 }
 
-fn method0(shell: &Rc<Shell>, f: impl Fn(&Shell) -> Result<JsValue, JsValue> + 'static) -> JsValue {
+// The methods are plain functions (not closures) so that one JS closure type serves them all:
+// each generic closure would be a wasm-bindgen closure of its own, built in place in `install`.
+#[inline(never)]
+fn method0(shell: &Rc<Shell>, f: fn(&Shell) -> Result<JsValue, JsValue>) -> JsValue {
     let shell = shell.clone();
     Closure::<dyn Fn() -> Result<JsValue, JsValue>>::new(move || f(&shell)).into_js_value()
 }
 
-fn method1(
-    shell: &Rc<Shell>,
-    f: impl Fn(&Shell, JsValue) -> Result<JsValue, JsValue> + 'static,
-) -> JsValue {
+#[inline(never)]
+fn method1(shell: &Rc<Shell>, f: fn(&Shell, JsValue) -> Result<JsValue, JsValue>) -> JsValue {
     let shell = shell.clone();
     Closure::<dyn Fn(JsValue) -> Result<JsValue, JsValue>>::new(move |a| f(&shell, a))
         .into_js_value()
