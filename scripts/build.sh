@@ -9,8 +9,9 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$NODESCAPE_ROOT"
-# Warnings fail the release build.
-export RUSTFLAGS="${RUSTFLAGS:--D warnings}"
+# Warnings fail the release build; WebAssembly SIMD as in .cargo/config.toml (which RUSTFLAGS
+# replaces).
+export RUSTFLAGS="${RUSTFLAGS:--D warnings -C target-feature=+simd128}"
 # Trunk runs cargo with --offline (Trunk.toml: offline = true), so build once without it first:
 # that downloads the crates on a fresh clone, and Trunk's own cargo call finds the result ready.
 wasm_env cargo build --release --target wasm32-unknown-unknown --bin nodescape
