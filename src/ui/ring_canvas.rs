@@ -221,55 +221,73 @@ fn draw_keys(ctx: &CanvasRenderingContext2d, view: &RingView, cx: f64, cy: f64, 
     }
 
     // Keys not complete: larger, a distinct shape each, drawn on top so a few stand out among
-    // thousands.
+    // thousands; one path per shape and colour (a node joining sets thousands of keys in
+    // transit at once: drawn one by one they took 48 ms of a frame at 4x CPU slowdown).
     let big = (dot * 1.6).max(4.5);
-    for k in view.keys.iter().filter(|k| k.state != KeyState::Complete) {
-        let (x, y) = pos(k.key, k.fraction);
-        let colour = k.owner.map(node_colour).unwrap_or(GREY);
-        ctx.begin_path();
-        match k.state {
-            KeyState::Complete => {}
-            KeyState::InTransit => {
-                // A ring: the copy is on its way.
-                let _ = ctx.arc(x, y, big, 0.0, TAU);
-                ctx.set_fill_style_str("#ffffff");
+    let colours = unowned
+        .then_some(None)
+        .into_iter()
+        .chain(owned.iter().map(Some));
+    for owner in colours {
+        let colour = owner.map(node_colour).unwrap_or(GREY);
+        for state in [
+            KeyState::InTransit,
+            KeyState::MissingReplica,
+            KeyState::Unavailable,
+            KeyState::Lost,
+        ] {
+            let mut any = false;
+            ctx.begin_path();
+            for k in view
+                .keys
+                .iter()
+                .filter(|k| k.owner == owner && k.state == state)
+            {
+                any = true;
+                let (x, y) = pos(k.key, k.fraction);
+                match state {
+                    KeyState::Complete => {}
+                    // A ring: the copy is on its way.
+                    KeyState::InTransit => {
+                        ctx.move_to(x + big, y);
+                        let _ = ctx.arc(x, y, big, 0.0, TAU);
+                    }
+                    // A triangle with a dark outline: a replica is missing and nothing is on
+                    // the way.
+                    KeyState::MissingReplica => {
+                        ctx.move_to(x, y - big * 1.2);
+                        ctx.line_to(x + big * 1.1, y + big * 0.8);
+                        ctx.line_to(x - big * 1.1, y + big * 0.8);
+                        ctx.close_path();
+                    }
+                    // A grey square: every holder is crashed.
+                    KeyState::Unavailable => ctx.rect(x - big, y - big, big * 2.0, big * 2.0),
+                    // A red cross: nobody holds it.
+                    KeyState::Lost => {
+                        let s = big * 1.3;
+                        ctx.move_to(x - s, y - s);
+                        ctx.line_to(x + s, y + s);
+                        ctx.move_to(x + s, y - s);
+                        ctx.line_to(x - s, y + s);
+                    }
+                }
+            }
+            if !any {
+                continue;
+            }
+            let (fill, stroke, width) = match state {
+                KeyState::InTransit => (Some("#ffffff"), colour, 2.5),
+                KeyState::MissingReplica => (Some(colour), INK, 1.5),
+                KeyState::Unavailable => (Some(GREY), INK, 1.5),
+                _ => (None, DANGER, 3.5),
+            };
+            if let Some(f) = fill {
+                ctx.set_fill_style_str(f);
                 ctx.fill();
-                ctx.set_stroke_style_str(colour);
-                ctx.set_line_width(2.5);
-                ctx.stroke();
             }
-            KeyState::MissingReplica => {
-                // A triangle with a dark outline: a replica is missing and nothing is on the way.
-                ctx.move_to(x, y - big * 1.2);
-                ctx.line_to(x + big * 1.1, y + big * 0.8);
-                ctx.line_to(x - big * 1.1, y + big * 0.8);
-                ctx.close_path();
-                ctx.set_fill_style_str(colour);
-                ctx.fill();
-                ctx.set_stroke_style_str(INK);
-                ctx.set_line_width(1.5);
-                ctx.stroke();
-            }
-            KeyState::Unavailable => {
-                // A grey square: every holder is crashed.
-                ctx.rect(x - big, y - big, big * 2.0, big * 2.0);
-                ctx.set_fill_style_str(GREY);
-                ctx.fill();
-                ctx.set_stroke_style_str(INK);
-                ctx.set_line_width(1.5);
-                ctx.stroke();
-            }
-            KeyState::Lost => {
-                // A red cross: nobody holds it.
-                let s = big * 1.3;
-                ctx.move_to(x - s, y - s);
-                ctx.line_to(x + s, y + s);
-                ctx.move_to(x + s, y - s);
-                ctx.line_to(x - s, y + s);
-                ctx.set_stroke_style_str(DANGER);
-                ctx.set_line_width(3.5);
-                ctx.stroke();
-            }
+            ctx.set_stroke_style_str(stroke);
+            ctx.set_line_width(width);
+            ctx.stroke();
         }
     }
 }
@@ -281,25 +299,41 @@ fn draw_tokens(ctx: &CanvasRenderingContext2d, view: &RingView, cx: f64, cy: f64
         101..=500 => 2.0,
         _ => 1.0,
     };
-    for t in &view.tokens {
-        let (a, b, colour, alpha, dashed) = if t.live {
-            (r - 9.0, r + 9.0, node_colour(t.node), 1.0, false)
-        } else if t.member {
-            // A crashed member: its tokens stay on the ring but own nothing.
-            (r - 7.0, r + 7.0, GREY, 1.0, true)
-        } else {
-            // Standby: where its tokens would go, faint, outside the circle.
-            (r + 3.0, r + 9.0, node_colour(t.node), 0.35, false)
-        };
-        let (x0, y0) = at(cx, cy, a, t.fraction);
-        let (x1, y1) = at(cx, cy, b, t.fraction);
-        ctx.set_global_alpha(alpha);
-        ctx.set_stroke_style_str(colour);
-        ctx.set_line_width(if dashed { width * 0.8 } else { width });
-        ctx.begin_path();
-        ctx.move_to(x0, y0);
-        ctx.line_to(x1, y1);
-        ctx.stroke();
+    // One path per node and kind of token (live, a crashed member's, standby), not a stroke
+    // per token (600 tokens at 100 per node).
+    let nodes: super::model::NodeSet = view.tokens.iter().map(|t| t.node).collect();
+    for node in nodes.iter() {
+        for kind in 0..3 {
+            let (a, b, colour, alpha, w) = match kind {
+                0 => (r - 9.0, r + 9.0, node_colour(node), 1.0, width),
+                // A crashed member: its tokens stay on the ring but own nothing.
+                1 => (r - 7.0, r + 7.0, GREY, 1.0, width * 0.8),
+                // Standby: where its tokens would go, faint, outside the circle.
+                _ => (r + 3.0, r + 9.0, node_colour(node), 0.35, width),
+            };
+            let mut any = false;
+            ctx.begin_path();
+            for t in view.tokens.iter().filter(|t| {
+                t.node == node
+                    && match kind {
+                        0 => t.live,
+                        1 => !t.live && t.member,
+                        _ => !t.member,
+                    }
+            }) {
+                any = true;
+                let (x0, y0) = at(cx, cy, a, t.fraction);
+                let (x1, y1) = at(cx, cy, b, t.fraction);
+                ctx.move_to(x0, y0);
+                ctx.line_to(x1, y1);
+            }
+            if any {
+                ctx.set_global_alpha(alpha);
+                ctx.set_stroke_style_str(colour);
+                ctx.set_line_width(w);
+                ctx.stroke();
+            }
+        }
     }
     ctx.set_global_alpha(1.0);
 
