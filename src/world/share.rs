@@ -3,8 +3,7 @@
 //! padding. Never a path: GitHub Pages has no fallback to index.html.
 
 use super::scenario::{Scenario, ScenarioError, MAX_SCENARIO_BYTES};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
+use base64ct::{Base64UrlUnpadded, Encoding};
 
 /// Longest `s` parameter accepted (characters).
 pub const MAX_LINK_CHARS: usize = 64 * 1024;
@@ -15,7 +14,7 @@ pub fn encode(sc: &Scenario) -> String {
     // keeps a typical demo's link short enough for a QR code.
     let json = sc.to_link_json();
     let packed = miniz_oxide::deflate::compress_to_vec(json.as_bytes(), 9);
-    URL_SAFE_NO_PAD.encode(packed)
+    Base64UrlUnpadded::encode_string(&packed)
 }
 
 /// Unpacks the `s` query parameter into a validated scenario.
@@ -30,7 +29,7 @@ pub fn decode(data: &str) -> Result<Scenario, ScenarioError> {
             data.len()
         )));
     }
-    let packed = URL_SAFE_NO_PAD.decode(data.trim_end_matches('=')).map_err(|_| {
+    let packed = Base64UrlUnpadded::decode_vec(data.trim_end_matches('=')).map_err(|_| {
         ScenarioError("the link is damaged: its data is not valid URL-safe base64 (was it cut short when copied?)".into())
     })?;
     let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, MAX_SCENARIO_BYTES)
