@@ -342,21 +342,18 @@ impl Core {
         kind: &'static str,
         verdict: Verdict,
     ) {
-        self.trace.push(
-            self.now,
-            EventKind::Sent {
-                msg: id,
-                from,
-                to,
-                kind,
-                arrive: self.now,
-            },
-        );
+        // Written as sent, arriving at once, then dropped.
+        self.take_off(id, from, to, kind, 0);
         let reason = if verdict == Verdict::Cut {
             DropReason::Cut
         } else {
             DropReason::Partitioned
         };
+        self.dropped(id, from, to, reason);
+    }
+
+    /// Writes that message `id` from `from` to `to` was dropped.
+    fn dropped(&mut self, id: MsgId, from: NodeId, to: NodeId, reason: DropReason) {
         self.trace.push(
             self.now,
             EventKind::Dropped {
@@ -434,15 +431,7 @@ impl Core {
             }
         };
         if let Some(reason) = reason {
-            self.trace.push(
-                self.now,
-                EventKind::Dropped {
-                    msg: id,
-                    from,
-                    to,
-                    reason,
-                },
-            );
+            self.dropped(id, from, to, reason);
             return Arrival::Dropped;
         }
         f.held_at = Some(self.now);
