@@ -9,7 +9,9 @@ use crate::world::{FlightDot, LinkCard, World};
 use std::cell::RefCell;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
-use web_sys::{CanvasRenderingContext2d, Element, HtmlCanvasElement, ResizeObserver};
+use web_sys::{
+    CanvasRenderingContext2d, Element, HtmlCanvasElement, ResizeObserver, ResizeObserverEntry,
+};
 
 /// The window event on which the page's canvases are redrawn when a box they are sized from
 /// changed size (the window's own `resize` covers only part of it: a panel growing, presenter
@@ -39,14 +41,8 @@ fn boxes_changed(entries: js_sys::Array) {
         };
         let mut changed = false;
         for e in entries.iter() {
-            let Ok(target) = js_sys::Reflect::get(&e, &"target".into()) else {
-                continue;
-            };
-            if let Some((el, size)) = b
-                .sizes
-                .iter_mut()
-                .find(|(el, _)| AsRef::<wasm_bindgen::JsValue>::as_ref(el) == &target)
-            {
+            let target = e.unchecked_into::<ResizeObserverEntry>().target();
+            if let Some((el, size)) = b.sizes.iter_mut().find(|(el, _)| *el == target) {
                 // The page has just been laid out: reading the size costs nothing now.
                 let now = (el.client_width(), el.client_height());
                 changed |= *size != now;
