@@ -81,6 +81,30 @@ impl Default for RingSettings {
     }
 }
 
+/// The index of the first name in `names` that an earlier one repeats. The names are sorted by
+/// their ring position (a 64-bit hash) with their index, through the program's one sort
+/// ([`crate::sim::keysort`]), and only names of equal position are compared: no tree or hash
+/// set type for this one check (issue 2).
+fn first_repeat(names: &[String]) -> Option<usize> {
+    let mut keys: Vec<u128> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (hashring::hash_position(n) as u128) << 64 | i as u128)
+        .collect();
+    crate::sim::keysort::sort_keys(&mut keys);
+    let mut first = None;
+    for (k, &a) in keys.iter().enumerate() {
+        // Later entries of the same position: any with the same name repeats name `a`.
+        for &b in keys[k + 1..].iter().take_while(|&&b| b >> 64 == a >> 64) {
+            let (i, j) = (a as u64 as usize, b as u64 as usize);
+            if names[i] == names[j] {
+                first = Some(first.map_or(j, |f: usize| f.min(j)));
+            }
+        }
+    }
+    first
+}
+
 impl RingSettings {
     /// Most keys a run may have.
     pub const MAX_KEYS: u32 = 10_000;
@@ -101,14 +125,14 @@ impl RingSettings {
                 self.key_names.len()
             ));
         }
-        let mut seen = std::collections::BTreeSet::new();
-        for name in &self.key_names {
+        let repeat = first_repeat(&self.key_names);
+        for (i, name) in self.key_names.iter().enumerate() {
             if name.trim().is_empty() || name.chars().count() > 64 {
                 return Err(format!(
                     "ring.key_names: every key needs 1 to 64 characters, got {name:?}"
                 ));
             }
-            if !seen.insert(name) {
+            if repeat == Some(i) {
                 return Err(format!("ring.key_names lists {name:?} twice"));
             }
         }
@@ -825,7 +849,43 @@ impl Protocol for Ring {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    #[test]
+    fn the_first_repeated_key_name_is_the_one_a_set_would_find() {
+        // What validate() found with a BTreeSet: the first name seen before.
+        let reference = |names: &[String]| {
+            let mut seen = BTreeSet::new();
+            names.iter().position(|n| !seen.insert(n))
+        };
+        let mut many: Vec<String> = (0..3000).map(|i| format!("key-{i}")).collect();
+        let mut cases: Vec<Vec<String>> = [
+            &[][..],
+            &["a"],
+            &["a", "b", "a"],
+            &["x", "y", "y", "x"],
+            &["p", "q", "r", "q", "p", "r"],
+            &["same", "same", "same"],
+        ]
+        .iter()
+        .map(|c| c.iter().map(|s| s.to_string()).collect())
+        .collect();
+        cases.push(many.clone());
+        many[2500] = "key-17".into();
+        many[2999] = "key-2".into();
+        cases.push(many);
+        for names in cases {
+            assert_eq!(first_repeat(&names), reference(&names), "{names:?}");
+        }
+        let s = RingSettings {
+            key_names: vec!["a".into(), "b".into(), "a".into()],
+            ..RingSettings::default()
+        };
+        assert_eq!(
+            s.validate().unwrap_err(),
+            "ring.key_names lists \"a\" twice"
+        );
+    }
 
     #[test]
     fn outstandings_act_and_serialise_as_the_map_they_replaced() {
