@@ -95,18 +95,17 @@ fn use_page_listeners(shell: Rc<Shell>) {
                 s2.dispatch(Action::Pause);
             }
         });
+        // A window resize reaches the canvases through the boxes it changes (the observer
+        // reports after the browser's layout; the window's own event comes before it).
         let s3 = shell.clone();
-        let resize = EventListener::new(&gloo::utils::window(), "resize", move |_| s3.draw());
-        let s4 = shell.clone();
         let boxes = EventListener::new(
             &gloo::utils::window(),
             super::canvas::BOXES_CHANGED,
-            move |_| s4.draw(),
+            move |_| s3.draw(),
         );
         move || {
             drop(keys);
             drop(vis);
-            drop(resize);
             drop(boxes);
         }
     });

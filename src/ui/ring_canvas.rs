@@ -201,11 +201,12 @@ fn draw_keys(ctx: &CanvasRenderingContext2d, view: &RingView, cx: f64, cy: f64, 
     // The owners, in order (keys without one first).
     let owned: super::model::NodeSet = view.keys.iter().filter_map(|k| k.owner).collect();
     let unowned = view.keys.iter().any(|k| k.owner.is_none());
-    let owners = unowned
+    let owners: Vec<Option<NodeId>> = unowned
         .then_some(None)
         .into_iter()
-        .chain(owned.iter().map(Some));
-    for owner in owners {
+        .chain(owned.iter().map(Some))
+        .collect();
+    for &owner in &owners {
         ctx.set_fill_style_str(owner.map(node_colour).unwrap_or(GREY));
         ctx.begin_path();
         for k in view
@@ -224,11 +225,13 @@ fn draw_keys(ctx: &CanvasRenderingContext2d, view: &RingView, cx: f64, cy: f64, 
     // thousands; one path per shape and colour (a node joining sets thousands of keys in
     // transit at once: drawn one by one they took 48 ms of a frame at 4x CPU slowdown).
     let big = (dot * 1.6).max(4.5);
-    let colours = unowned
-        .then_some(None)
-        .into_iter()
-        .chain(owned.iter().map(Some));
-    for owner in colours {
+    // Usually few: gathered once rather than searched for in all keys per owner and state.
+    let pending: Vec<_> = view
+        .keys
+        .iter()
+        .filter(|k| k.state != KeyState::Complete)
+        .collect();
+    for &owner in &owners {
         let colour = owner.map(node_colour).unwrap_or(GREY);
         for state in [
             KeyState::InTransit,
@@ -238,8 +241,7 @@ fn draw_keys(ctx: &CanvasRenderingContext2d, view: &RingView, cx: f64, cy: f64, 
         ] {
             let mut any = false;
             ctx.begin_path();
-            for k in view
-                .keys
+            for k in pending
                 .iter()
                 .filter(|k| k.owner == owner && k.state == state)
             {

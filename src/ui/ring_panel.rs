@@ -7,7 +7,7 @@
 //!      (rebuilt only when the sim's trace total,       (component: lookup text in use_state,
 //!       time, interventions or settings change;        canvases redrawn in effects when the
 //!       the balance table only when the settings       data's generation or the lookup changes,
-//!       or the live members change)                    and on window resize)
+//!       or the live members change)                    and when a canvas's box resizes)
 //! ```
 //!
 //! It reads the ring only through `crate::protocols::ring::view` and changes the world only by
@@ -244,7 +244,7 @@ pub fn ring_pane_component(p: &RingPaneProps) -> Html {
     let load_ref = use_node_ref();
     let cv_ref = use_node_ref();
 
-    // What to draw on resize: the latest data, whatever render it came from.
+    // What to draw when a canvas's box resizes: the latest data, whatever render it came from.
     let latest = use_mut_ref(|| (p.data.clone(), found.clone()));
     *latest.borrow_mut() = (p.data.clone(), found.clone());
 
@@ -283,20 +283,17 @@ pub fn ring_pane_component(p: &RingPaneProps) -> Html {
     {
         let latest = latest.clone();
         use_effect_with((), move |_| {
-            let redraw = Rc::new(move || {
-                let (data, found) = latest.borrow().clone();
-                redraw_ring(&data, (*found).as_ref());
-                redraw_cv(&data);
-            });
-            let window = gloo::utils::window();
-            let r = redraw.clone();
-            let resize = EventListener::new(&window, "resize", move |_| r());
-            let boxes =
-                EventListener::new(&window, super::canvas::BOXES_CHANGED, move |_| redraw());
-            move || {
-                drop(resize);
-                drop(boxes);
-            }
+            // Redrawn when a canvas's box changes size (a window resize included).
+            let listener = EventListener::new(
+                &gloo::utils::window(),
+                super::canvas::BOXES_CHANGED,
+                move |_| {
+                    let (data, found) = latest.borrow().clone();
+                    redraw_ring(&data, (*found).as_ref());
+                    redraw_cv(&data);
+                },
+            );
+            move || drop(listener)
         });
     }
 

@@ -234,10 +234,10 @@ fn flights_for<P: Protocol>(sim: &Sim<P>) -> Vec<FlightCard> {
 #[derive(Serialize)]
 #[serde(bound = "")]
 struct NodeJson<'a, P: Protocol> {
-    caption: String,
+    caption: &'a str,
     durable: &'a P::Durable,
     id: u32,
-    label: String,
+    label: &'a str,
     role: &'static str,
     up: bool,
     volatile: Option<&'a P::Volatile>,
@@ -262,24 +262,19 @@ struct StateJson<'a, P: Protocol> {
 
 fn state_json<P: Protocol>(w: &World, sim: &Sim<P>, cluster: &ClusterView) -> String {
     let now = sim.now();
+    // The cluster's cards already hold each node's view and label.
     let nodes = sim
         .nodes()
         .iter()
-        .map(|n| {
-            let view = sim.proto.view_node(n, now);
-            NodeJson::<P> {
-                label: if n.up {
-                    format!("Node {}, {}", n.id, view.aria)
-                } else {
-                    format!("Node {}, crashed", n.id)
-                },
-                role: if n.up { view.role } else { "crashed" },
-                caption: view.caption,
-                durable: &n.durable,
-                id: n.id.0,
-                up: n.up,
-                volatile: n.volatile.as_ref(),
-            }
+        .zip(&cluster.nodes)
+        .map(|(n, card)| NodeJson::<P> {
+            label: &card.label,
+            role: if n.up { card.view.role } else { "crashed" },
+            caption: &card.view.caption,
+            durable: &n.durable,
+            id: n.id.0,
+            up: n.up,
+            volatile: n.volatile.as_ref(),
         })
         .collect();
     let state = StateJson::<P> {
