@@ -10,9 +10,9 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$NODESCAPE_ROOT"
 # Warnings fail the release build; WebAssembly SIMD as in .cargo/config.toml (which RUSTFLAGS
-# replaces).
+# replaces); the standard library built for size (wasm_release_env in scripts/setup.sh).
 export RUSTFLAGS="${RUSTFLAGS:--D warnings -C target-feature=+simd128}"
 # Trunk runs cargo with --offline (Trunk.toml: offline = true), so build once without it first:
 # that downloads the crates on a fresh clone, and Trunk's own cargo call finds the result ready.
-wasm_env cargo build --release --target wasm32-unknown-unknown --bin nodescape
-wasm_env trunk build --release --public-url ./ "$@"
+wasm_release_env cargo build --release --target wasm32-unknown-unknown --bin nodescape
+wasm_release_env trunk build --release --public-url ./ "$@"

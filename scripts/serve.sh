@@ -13,6 +13,9 @@ port=${PORT:-8080}
 # that downloads the crates on a fresh clone, and Trunk's own cargo call finds the result ready.
 profile=()
 for arg in "$@"; do [[ $arg == --release ]] && profile=(--release); done
-wasm_env cargo build "${profile[@]}" --target wasm32-unknown-unknown --bin nodescape
+# --release builds as scripts/build.sh does (wasm_release_env in scripts/setup.sh).
+env_of=wasm_env
+[[ ${#profile[@]} -gt 0 ]] && env_of=wasm_release_env
+$env_of cargo build "${profile[@]}" --target wasm32-unknown-unknown --bin nodescape
 echo "[serve] Nodescape on http://127.0.0.1:$port/ (Ctrl-C stops)"
-wasm_env trunk serve --port "$port" "$@"
+$env_of trunk serve --port "$port" "$@"

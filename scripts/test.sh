@@ -40,7 +40,7 @@ stage "setup: toolchain, Trunk, wasm-bindgen-cli, Chromium, npm packages" setup
 # The app's wasm, built for release with warnings denied; the release build (scripts/build.sh,
 # same command, profile and flags) then finds it ready and only runs wasm-bindgen and wasm-opt.
 wasm_release() {
-  RUSTFLAGS="${RUSTFLAGS:--D warnings -C target-feature=+simd128}" wasm_env cargo build --release --target wasm32-unknown-unknown --bin nodescape
+  wasm_release_env cargo build --release --target wasm32-unknown-unknown --bin nodescape
 }
 
 wasm_tests() {

@@ -57,7 +57,9 @@ fn install_panic_panel() {
             let _ = panel.append_child(p);
         }
         if let Some(d) = &detail {
-            d.set_text_content(Some(&info.to_string()));
+            // The message only: release builds leave out panics' source locations
+            // (-Zlocation-detail=none, scripts/setup.sh), and the console has the rest.
+            d.set_text_content(Some(info.payload_as_str().unwrap_or("(no message)")));
             let _ = panel.append_child(d);
         }
         if let Some(a) = &reload {

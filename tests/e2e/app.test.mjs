@@ -175,6 +175,7 @@ test('a panic shows an error panel in words with a Reload button that brings the
   const panel = page.locator('#panic-panel[role="alert"]');
   await panel.waitFor({ timeout: 5000 });
   assert.match(await panel.innerText(), /Something went wrong/);
+  assert.match(await panel.locator('pre').innerText(), /^debugPanic\(\) was called from the page's JS API$/, 'the panic message, in words');
   const reload = panel.getByRole('button', { name: 'Reload' });
   await Promise.all([page.waitForEvent('load'), reload.click()]);
   await page.waitForSelector('main#app svg#cluster g.node', { timeout: 15000 });
