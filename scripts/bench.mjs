@@ -16,6 +16,7 @@
 //   BENCH_ONLY=raft,vclock   run only these animation scenarios (raft, vclock, ring, stress)
 //   BENCH_PARTS=load,anim    run only these parts (load, anim, sim, native, soak, lighthouse;
 //                            default all of them)
+//   BENCH_DIST=/tmp/old-dist measure another build of the site than dist/ (for A/B comparisons)
 //
 // Where each figure comes from:
 // - busy, script, style+layout: the DevTools protocol's Performance.getMetrics (TaskDuration,
@@ -34,7 +35,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { launchBrowser, openPage } from '../tests/e2e/browser.mjs';
-import { DIST, serveDist } from '../tests/e2e/server.mjs';
+import { DIST as BUILT, serveDist } from '../tests/e2e/server.mjs';
+
+// BENCH_DIST=/path/to/a/dist/ measures another build (an A/B against a copy of an older dist/).
+const DIST = process.env.BENCH_DIST ? join(process.env.BENCH_DIST, '/') : BUILT;
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const run = promisify(execFile);
@@ -516,7 +520,7 @@ async function main() {
     console.error('no dist/index.html: run scripts/build.sh first (scripts/bench.sh does)');
     process.exit(1);
   }
-  const server = await serveDist();
+  const server = await serveDist({ root: DIST });
   const browser = await launchBrowser();
   const started = new Date();
   try {
