@@ -59,7 +59,12 @@ fn install_panic_panel() {
         if let Some(d) = &detail {
             // The message only: release builds leave out panics' source locations
             // (-Zlocation-detail=none, scripts/setup.sh), and the console has the rest.
-            d.set_text_content(Some(info.payload_as_str().unwrap_or("(no message)")));
+            let payload = info.payload();
+            let message = payload
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
+            d.set_text_content(Some(message.unwrap_or("(no message)")));
             let _ = panel.append_child(d);
         }
         if let Some(a) = &reload {

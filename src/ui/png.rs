@@ -176,7 +176,7 @@ fn compose(
             10.0 * SCALE,
             VIEW_H * SCALE + 10.0 * SCALE,
         );
-        super::ring_canvas::paint_ring(&ctx, side, side, &data.view, found.as_ref());
+        super::ring_canvas::paint_ring(&ctx, side, side, SCALE, &data.view, found.as_ref());
         let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
         // The two charts as the page drew them, each fitted into half of the space on the right.
         let (x0, cw) = ((side + 30.0) * SCALE, (VIEW_W - side - 40.0) * SCALE);

@@ -135,15 +135,16 @@ pub fn draw_ring(canvas: &HtmlCanvasElement, view: &RingView, lookup: Option<&Ke
     let _ = ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
     ctx.clear_rect(0.0, 0.0, w * dpr, h * dpr);
     let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
-    paint_ring(&ctx, w, h, view, lookup);
+    paint_ring(&ctx, w, h, dpr, view, lookup);
 }
 
-/// Paints the ring into a `w` x `h` box of `ctx` (in the context's current units): the live
-/// canvas and the PNG export both draw through this.
+/// Paints the ring into a `w` x `h` box of `ctx` (in the context's current units, `scale`
+/// device pixels each): the live canvas and the PNG export both draw through this.
 pub fn paint_ring(
     ctx: &CanvasRenderingContext2d,
     w: f64,
     h: f64,
+    scale: f64,
     view: &RingView,
     lookup: Option<&KeyLookup>,
 ) {
@@ -157,7 +158,7 @@ pub fn paint_ring(
     let _ = ctx.arc(cx, cy, r, 0.0, TAU);
     ctx.stroke();
 
-    draw_keys(ctx, view, cx, cy, r);
+    draw_keys(ctx, view, (w, h), cx, cy, r, scale);
     draw_tokens(ctx, view, cx, cy, r);
     if let Some(l) = lookup {
         draw_lookup(ctx, view, l, cx, cy, r);
@@ -181,7 +182,15 @@ pub fn paint_ring(
     let _ = ctx.fill_text(state, cx, cy + 14.0);
 }
 
-fn draw_keys(ctx: &CanvasRenderingContext2d, view: &RingView, cx: f64, cy: f64, r: f64) {
+fn draw_keys(
+    ctx: &CanvasRenderingContext2d,
+    view: &RingView,
+    (w, h): (f64, f64),
+    cx: f64,
+    cy: f64,
+    r: f64,
+    scale: f64,
+) {
     let n = view.keys.len();
     let dot = match n {
         0..=150 => 5.0,
@@ -197,7 +206,6 @@ fn draw_keys(ctx: &CanvasRenderingContext2d, view: &RingView, cx: f64, cy: f64, 
     let inner = r - 12.0 - dot;
     let pos = |k: u32, fraction: f64| at(cx, cy, inner - band * jitter(k), fraction);
 
-    // Complete keys: filled discs, one path per owner colour (10,000 dots in a few fills).
     // The owners, in order (keys without one first).
     let owned: super::model::NodeSet = view.keys.iter().filter_map(|k| k.owner).collect();
     let unowned = view.keys.iter().any(|k| k.owner.is_none());
@@ -206,90 +214,269 @@ fn draw_keys(ctx: &CanvasRenderingContext2d, view: &RingView, cx: f64, cy: f64, 
         .into_iter()
         .chain(owned.iter().map(Some))
         .collect();
-    for &owner in &owners {
-        ctx.set_fill_style_str(owner.map(node_colour).unwrap_or(GREY));
-        ctx.begin_path();
-        for k in view
-            .keys
-            .iter()
-            .filter(|k| k.owner == owner && k.state == KeyState::Complete)
-        {
-            let (x, y) = pos(k.key, k.fraction);
-            ctx.move_to(x + dot, y);
-            let _ = ctx.arc(x, y, dot, 0.0, TAU);
-        }
-        ctx.fill();
-    }
-
     // Keys not complete: larger, a distinct shape each, drawn on top so a few stand out among
-    // thousands; one path per shape and colour (a node joining sets thousands of keys in
-    // transit at once: drawn one by one they took 48 ms of a frame at 4x CPU slowdown).
+    // thousands. Usually few: gathered once rather than searched for in all keys per owner.
     let big = (dot * 1.6).max(4.5);
-    // Usually few: gathered once rather than searched for in all keys per owner and state.
     let pending: Vec<_> = view
         .keys
         .iter()
         .filter(|k| k.state != KeyState::Complete)
         .collect();
-    for &owner in &owners {
-        let colour = owner.map(node_colour).unwrap_or(GREY);
-        for state in [
-            KeyState::InTransit,
-            KeyState::MissingReplica,
-            KeyState::Unavailable,
-            KeyState::Lost,
-        ] {
-            let mut any = false;
-            ctx.begin_path();
-            for k in pending
-                .iter()
-                .filter(|k| k.owner == owner && k.state == state)
-            {
-                any = true;
-                let (x, y) = pos(k.key, k.fraction);
-                match state {
-                    KeyState::Complete => {}
-                    // A ring: the copy is on its way.
-                    KeyState::InTransit => {
-                        ctx.move_to(x + big, y);
-                        let _ = ctx.arc(x, y, big, 0.0, TAU);
+
+    // Every key is a small picture stamped into one layer in wasm memory, and the layer goes
+    // onto the canvas in two calls. Each shape and colour is drawn once by the canvas, with
+    // its anti-aliasing, then copied pixel by pixel. As canvas paths, the moment a joining
+    // node's keys change owner (10,000 dots, thousands of outlined shapes) took 220 ms of one
+    // frame at 4x CPU slowdown to build and rasterise (scripts/bench.mjs, the ring row).
+    let (lw, lh) = ((w * scale).ceil() as u32, (h * scale).ceil() as u32);
+    LAYER.with_borrow_mut(|layer| {
+        let Some(layer) = layer.fit(lw, lh) else {
+            return;
+        };
+        SPRITES.with_borrow_mut(|sprites| {
+            for state in [
+                KeyState::Complete,
+                KeyState::InTransit,
+                KeyState::MissingReplica,
+                KeyState::Unavailable,
+                KeyState::Lost,
+            ] {
+                let (keys, size) = if state == KeyState::Complete {
+                    (view.keys.iter().collect::<Vec<_>>(), dot)
+                } else {
+                    (pending.clone(), big)
+                };
+                for &owner in &owners {
+                    let colour = owner.map(node_colour).unwrap_or(GREY);
+                    let mut mine = keys
+                        .iter()
+                        .filter(|k| k.owner == owner && k.state == state)
+                        .peekable();
+                    if mine.peek().is_none() {
+                        continue;
                     }
-                    // A triangle with a dark outline: a replica is missing and nothing is on
-                    // the way.
-                    KeyState::MissingReplica => {
-                        ctx.move_to(x, y - big * 1.2);
-                        ctx.line_to(x + big * 1.1, y + big * 0.8);
-                        ctx.line_to(x - big * 1.1, y + big * 0.8);
-                        ctx.close_path();
-                    }
-                    // A grey square: every holder is crashed.
-                    KeyState::Unavailable => ctx.rect(x - big, y - big, big * 2.0, big * 2.0),
-                    // A red cross: nobody holds it.
-                    KeyState::Lost => {
-                        let s = big * 1.3;
-                        ctx.move_to(x - s, y - s);
-                        ctx.line_to(x + s, y + s);
-                        ctx.move_to(x + s, y - s);
-                        ctx.line_to(x - s, y + s);
+                    let Some(sprite) = sprite(sprites, state, colour, size, scale) else {
+                        continue;
+                    };
+                    for k in mine {
+                        let (x, y) = pos(k.key, k.fraction);
+                        let (x, y) = ((x * scale).round() as i64, (y * scale).round() as i64);
+                        layer.stamp(sprite, x + sprite.dx, y + sprite.dy);
                     }
                 }
             }
-            if !any {
-                continue;
+        });
+        layer.show(ctx, scale);
+    });
+}
+
+/// A marker's pixels (RGBA, not premultiplied), cropped to the pixels it covers.
+struct Sprite {
+    state: KeyState,
+    colour: &'static str,
+    /// Marker size times scale, in 1/64 px: the cache's key with the two above.
+    size: u32,
+    /// The marker's box: from the key's pixel to its top left corner, and its size.
+    dx: i64,
+    dy: i64,
+    w: u32,
+    h: u32,
+    rgba: Vec<u8>,
+}
+
+/// The layer the markers are stamped into: a canvas off the page and its pixels.
+#[derive(Default)]
+struct Layer {
+    canvas: Option<HtmlCanvasElement>,
+    rgba: Vec<u8>,
+    w: u32,
+    h: u32,
+}
+
+thread_local! {
+    static SPRITES: std::cell::RefCell<Vec<Sprite>> = const { std::cell::RefCell::new(Vec::new()) };
+    static LAYER: std::cell::RefCell<Layer> = std::cell::RefCell::new(Layer::default());
+}
+
+impl Layer {
+    /// Clears the layer at `w` x `h` device pixels, making its canvas on first use.
+    fn fit(&mut self, w: u32, h: u32) -> Option<&mut Self> {
+        if self.canvas.is_none() {
+            self.canvas = Some(new_canvas()?);
+        }
+        let canvas = self.canvas.as_ref()?;
+        if canvas.width() != w || canvas.height() != h {
+            canvas.set_width(w);
+            canvas.set_height(h);
+        }
+        (self.w, self.h) = (w, h);
+        self.rgba.clear();
+        self.rgba.resize(w as usize * h as usize * 4, 0);
+        Some(self)
+    }
+
+    /// Draws `sprite` with its top left corner at pixel `(x, y)`, over what is there
+    /// ("source-over" on colours that are not premultiplied).
+    fn stamp(&mut self, sprite: &Sprite, x: i64, y: i64) {
+        let (sw, sh) = (sprite.w as i64, sprite.h as i64);
+        let (w, h) = (self.w as i64, self.h as i64);
+        let (x0, x1) = (x.max(0), (x + sw).min(w));
+        if x0 >= x1 {
+            return;
+        }
+        for sy in (-y).max(0)..sh.min(h - y) {
+            let from = ((sy * sw + x0 - x) * 4) as usize;
+            let src = &sprite.rgba[from..from + ((x1 - x0) * 4) as usize];
+            let to = (((y + sy) * w + x0) * 4) as usize;
+            let dst = &mut self.rgba[to..to + src.len()];
+            for (s, d) in src.chunks_exact(4).zip(dst.chunks_exact_mut(4)) {
+                let (sa, da) = (s[3] as u32, d[3] as u32);
+                if sa == 0 {
+                    continue;
+                }
+                if sa == 255 || da == 0 {
+                    d.copy_from_slice(s);
+                    continue;
+                }
+                // out = src + dst * (1 - src alpha), weighted by alpha, in 0..=255 fixed point.
+                let keep = da * (255 - sa) / 255;
+                let oa = sa + keep;
+                for c in 0..3 {
+                    d[c] = ((s[c] as u32 * sa + d[c] as u32 * keep) / oa) as u8;
+                }
+                d[3] = oa as u8;
             }
-            let (fill, stroke, width) = match state {
-                KeyState::InTransit => (Some("#ffffff"), colour, 2.5),
-                KeyState::MissingReplica => (Some(colour), INK, 1.5),
-                KeyState::Unavailable => (Some(GREY), INK, 1.5),
-                _ => (None, DANGER, 3.5),
-            };
-            if let Some(f) = fill {
-                ctx.set_fill_style_str(f);
-                ctx.fill();
-            }
-            ctx.set_stroke_style_str(stroke);
-            ctx.set_line_width(width);
-            ctx.stroke();
+        }
+    }
+
+    /// Puts the pixels on the layer's canvas and draws it over `ctx` from its origin, one layer
+    /// pixel to a device pixel at `scale` device pixels per unit.
+    fn show(&self, ctx: &CanvasRenderingContext2d, scale: f64) {
+        let Some(canvas) = &self.canvas else { return };
+        let Some(lctx) = context(canvas) else { return };
+        let Ok(image) = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
+            wasm_bindgen::Clamped(&self.rgba),
+            self.w,
+            self.h,
+        ) else {
+            return;
+        };
+        let _ = lctx.put_image_data(&image, 0.0, 0.0);
+        let _ = ctx.draw_image_with_html_canvas_element_and_dw_and_dh(
+            canvas,
+            0.0,
+            0.0,
+            self.w as f64 / scale,
+            self.h as f64 / scale,
+        );
+    }
+}
+
+fn new_canvas() -> Option<HtmlCanvasElement> {
+    gloo::utils::document()
+        .create_element("canvas")
+        .ok()?
+        .dyn_into()
+        .ok()
+}
+
+/// The marker of a key in `state` owned by `colour` at `scale` device pixels per unit: drawn
+/// once with the canvas's own anti-aliasing, then kept.
+fn sprite<'a>(
+    all: &'a mut Vec<Sprite>,
+    state: KeyState,
+    colour: &'static str,
+    big: f64,
+    scale: f64,
+) -> Option<&'a Sprite> {
+    let size = (big * scale * 64.0).round() as u32;
+    if let Some(i) = all
+        .iter()
+        .position(|s| s.state == state && s.colour == colour && s.size == size)
+    {
+        return all.get(i);
+    }
+    // Room for the widest marker (the cross) and its outline's joins; even, so the marker's
+    // centre falls on a pixel corner.
+    let side = 2 * ((big * 1.3 + 4.0) * scale).ceil() as u32;
+    let canvas = new_canvas()?;
+    canvas.set_width(side);
+    canvas.set_height(side);
+    let ctx = context(&canvas)?;
+    let _ = ctx.set_transform(scale, 0.0, 0.0, scale, 0.0, 0.0);
+    let c = side as f64 / scale / 2.0;
+    ctx.begin_path();
+    marker_path(&ctx, state, c, c, big);
+    let (fill, stroke, width) = match state {
+        KeyState::Complete => (Some(colour), None, 0.0),
+        KeyState::InTransit => (Some("#ffffff"), Some(colour), 2.5),
+        KeyState::MissingReplica => (Some(colour), Some(INK), 1.5),
+        KeyState::Unavailable => (Some(GREY), Some(INK), 1.5),
+        KeyState::Lost => (None, Some(DANGER), 3.5),
+    };
+    if let Some(f) = fill {
+        ctx.set_fill_style_str(f);
+        ctx.fill();
+    }
+    if let Some(stroke) = stroke {
+        ctx.set_stroke_style_str(stroke);
+        ctx.set_line_width(width);
+        ctx.stroke();
+    }
+    let full = ctx
+        .get_image_data(0.0, 0.0, side as f64, side as f64)
+        .ok()?
+        .data()
+        .0;
+    // Cropped to the pixels the marker covers: fewer to stamp per key.
+    let n = side as usize;
+    let covered = |x: usize, y: usize| full[(y * n + x) * 4 + 3] > 0;
+    let cols: Vec<usize> = (0..n).filter(|&x| (0..n).any(|y| covered(x, y))).collect();
+    let rows: Vec<usize> = (0..n).filter(|&y| (0..n).any(|x| covered(x, y))).collect();
+    let (&x0, &x1, &y0, &y1) = (cols.first()?, cols.last()?, rows.first()?, rows.last()?);
+    let mut rgba = Vec::with_capacity((x1 - x0 + 1) * (y1 - y0 + 1) * 4);
+    for y in y0..=y1 {
+        rgba.extend_from_slice(&full[(y * n + x0) * 4..(y * n + x1 + 1) * 4]);
+    }
+    // The marker is centred on the sprite's (side / 2, side / 2).
+    let centre = (side / 2) as i64;
+    all.push(Sprite {
+        state,
+        colour,
+        size,
+        dx: x0 as i64 - centre,
+        dy: y0 as i64 - centre,
+        w: (x1 - x0 + 1) as u32,
+        h: (y1 - y0 + 1) as u32,
+        rgba,
+    });
+    all.last()
+}
+
+/// The outline of a key's marker for `state`, centred on `(x, y)`, added to the current path.
+fn marker_path(ctx: &CanvasRenderingContext2d, state: KeyState, x: f64, y: f64, big: f64) {
+    match state {
+        // A disc: every replica is in place. A ring: the copy is on its way.
+        KeyState::Complete | KeyState::InTransit => {
+            ctx.move_to(x + big, y);
+            let _ = ctx.arc(x, y, big, 0.0, TAU);
+        }
+        // A triangle with a dark outline: a replica is missing and nothing is on the way.
+        KeyState::MissingReplica => {
+            ctx.move_to(x, y - big * 1.2);
+            ctx.line_to(x + big * 1.1, y + big * 0.8);
+            ctx.line_to(x - big * 1.1, y + big * 0.8);
+            ctx.close_path();
+        }
+        // A grey square: every holder is crashed.
+        KeyState::Unavailable => ctx.rect(x - big, y - big, big * 2.0, big * 2.0),
+        // A red cross: nobody holds it.
+        KeyState::Lost => {
+            let s = big * 1.3;
+            ctx.move_to(x - s, y - s);
+            ctx.line_to(x + s, y + s);
+            ctx.move_to(x + s, y - s);
+            ctx.line_to(x - s, y + s);
         }
     }
 }
@@ -706,4 +893,88 @@ pub fn draw_cv_chart(canvas: &HtmlCanvasElement, rows: &[BalanceRow], current_to
         ("measured on these keys", measured, false),
     ]);
     let _ = f.root.present();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layer(w: u32, h: u32) -> Layer {
+        Layer {
+            canvas: None,
+            rgba: vec![0; (w * h * 4) as usize],
+            w,
+            h,
+        }
+    }
+
+    /// A 2 x 2 marker: an opaque red pixel, a half-transparent blue one and two empty ones.
+    fn marker() -> Sprite {
+        Sprite {
+            state: KeyState::Complete,
+            colour: "#ff0000",
+            size: 0,
+            dx: 0,
+            dy: 0,
+            w: 2,
+            h: 2,
+            rgba: vec![255, 0, 0, 255, 0, 0, 255, 128, 0, 0, 0, 0, 0, 0, 0, 0],
+        }
+    }
+
+    fn pixel(l: &Layer, x: u32, y: u32) -> [u8; 4] {
+        let i = ((y * l.w + x) * 4) as usize;
+        l.rgba[i..i + 4].try_into().unwrap()
+    }
+
+    #[test]
+    fn a_stamp_copies_onto_empty_pixels_and_is_clipped_at_every_edge() {
+        let mut l = layer(3, 3);
+        l.stamp(&marker(), 1, 1);
+        assert_eq!(pixel(&l, 1, 1), [255, 0, 0, 255]);
+        assert_eq!(pixel(&l, 2, 1), [0, 0, 255, 128]);
+        assert_eq!(
+            pixel(&l, 1, 2),
+            [0, 0, 0, 0],
+            "transparent pixels leave the layer alone"
+        );
+        // Half off each edge: only the part inside lands, nothing wraps to another row.
+        let mut l = layer(3, 3);
+        l.stamp(&marker(), -1, 2);
+        assert_eq!(pixel(&l, 0, 2), [0, 0, 255, 128]);
+        assert_eq!(l.rgba.iter().filter(|&&b| b != 0).count(), 2);
+        let mut l = layer(3, 3);
+        l.stamp(&marker(), 2, 2);
+        assert_eq!(pixel(&l, 2, 2), [255, 0, 0, 255]);
+        assert_eq!(l.rgba.iter().filter(|&&b| b != 0).count(), 2);
+        let mut l = layer(3, 3);
+        l.stamp(&marker(), 3, 0);
+        l.stamp(&marker(), 0, -2);
+        l.stamp(&marker(), -9, 9);
+        assert!(
+            l.rgba.iter().all(|&b| b == 0),
+            "stamps wholly outside draw nothing"
+        );
+    }
+
+    #[test]
+    fn a_translucent_stamp_blends_over_what_is_there() {
+        let mut l = layer(2, 1);
+        // Red underneath, then the half-transparent blue pixel over it.
+        l.stamp(&marker(), 1, 0);
+        l.stamp(&marker(), 0, 0);
+        let [r, g, b, a] = pixel(&l, 1, 0);
+        assert_eq!(
+            (g, a),
+            (0, 255),
+            "over an opaque pixel the result stays opaque"
+        );
+        assert!(
+            (125..=128).contains(&r) && (127..=130).contains(&b),
+            "about half red, half blue: {r} {b}"
+        );
+        // An opaque pixel replaces what is under it.
+        l.stamp(&marker(), 1, 0);
+        assert_eq!(pixel(&l, 1, 0), [255, 0, 0, 255]);
+    }
 }
