@@ -673,7 +673,7 @@ impl Frame {
         let mut chart = ChartBuilder::on(&root)
             .margin(px(8.0))
             .x_label_area_size(px(44.0))
-            .y_label_area_size(px(52.0))
+            .y_label_area_size(px(60.0))
             .build_cartesian_2d(-0.5..n as f64 - 0.5, 0.0..ymax)
             .ok()?;
         chart
@@ -865,7 +865,9 @@ pub fn draw_cv_chart(canvas: &HtmlCanvasElement, rows: &[BalanceRow], current_to
         * 1.15;
     let columns: Vec<String> = rows.iter().map(|r| r.tokens.to_string()).collect();
     let y_label = |y: &f64| format!("{y:.2}");
-    let descs = ("tokens per node", "coefficient of variation");
+    // Short enough to fit beside the chart's height ("coefficient of variation" ran past it
+    // and over the tick labels); the line under the chart spells CV out.
+    let descs = ("tokens per node", "CV of keys owned");
     let Some(f) = Frame::new(canvas, &columns, ymax, descs, &y_label) else {
         return;
     };

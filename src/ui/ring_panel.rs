@@ -634,6 +634,7 @@ fn balance_card(view: &RingView, rows: &[BalanceRow], canvas: NodeRef) -> Html {
             <h3>{ format!("More tokens, better balance ({n} nodes, same keys)") }</h3>
             <canvas ref={canvas} id="ring-cv-chart" class="ring-chart" role="img"
                 aria-label="Line chart of the coefficient of variation against tokens per node, measured and in theory; the table beside gives the numbers"></canvas>
+            <p class="ring-sub">{ "CV, the coefficient of variation: the standard deviation of the keys each node owns over their mean. Lower is more even." }</p>
             <table class="ring-table">
                 <thead><tr>
                     <th scope="col">{ "Tokens per node" }</th>
