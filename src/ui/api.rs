@@ -63,13 +63,42 @@ fn with_model<R>(shell: &Shell, f: impl FnOnce(&mut Model) -> R) -> Result<R, Js
     Ok(r)
 }
 
-/// The share URL of the current run.
-pub fn share_url(m: &Model) -> String {
+/// The share URL of a run whose scenario's link JSON ([`Scenario::to_link_json`]) is `json`:
+/// the JSON deflated by the browser's `CompressionStream` (raw deflate, as
+/// [`share::encode`] writes natively and [`share::decode`] reads), in URL-safe base64.
+pub async fn share_url(json: String) -> Result<String, JsValue> {
     let loc = web_sys::window().map(|w| w.location());
     let base = loc
         .and_then(|l| Some(format!("{}{}", l.origin().ok()?, l.pathname().ok()?)))
         .unwrap_or_default();
-    format!("{base}?s={}", share::encode(&m.scenario()))
+    let packed = deflate_raw(json.as_bytes()).await?;
+    Ok(format!("{base}?s={}", share::pack(&packed)))
+}
+
+// The Compression Streams API, declared here: web-sys has it only behind
+// `--cfg=web_sys_unstable_apis`, which every build's RUSTFLAGS would have to carry.
+#[wasm_bindgen]
+extern "C" {
+    type CompressionStream;
+    #[wasm_bindgen(constructor, catch)]
+    fn new(format: &str) -> Result<CompressionStream, JsValue>;
+    #[wasm_bindgen(method, getter)]
+    fn readable(this: &CompressionStream) -> web_sys::ReadableStream;
+    #[wasm_bindgen(method, getter)]
+    fn writable(this: &CompressionStream) -> web_sys::WritableStream;
+}
+
+/// `bytes` compressed as raw deflate by the browser: `new Response(new Blob([bytes]).stream()
+/// .pipeThrough(new CompressionStream("deflate-raw"))).arrayBuffer()`.
+async fn deflate_raw(bytes: &[u8]) -> Result<Vec<u8>, JsValue> {
+    let stream = CompressionStream::new("deflate-raw")?;
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts)?;
+    let pair = web_sys::ReadableWritablePair::new(&stream.readable(), &stream.writable());
+    let deflated = blob.stream().pipe_through(&pair);
+    let response = web_sys::Response::new_with_opt_readable_stream(Some(&deflated))?;
+    let buffer = wasm_bindgen_futures::JsFuture::from(response.array_buffer()?).await?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
 /// The page's own fields of `state()`, after the world's.
@@ -254,7 +283,13 @@ pub fn install(shell: Rc<Shell>) {
     set(
         &api,
         "shareUrl",
-        method0(&shell, |s| Ok(share_url(&s.model.borrow()).into())),
+        method0(&shell, |s| {
+            let json = s.model.borrow().scenario().to_link_json();
+            Ok(wasm_bindgen_futures::future_to_promise(async move {
+                share_url(json).await.map(JsValue::from)
+            })
+            .into())
+        }),
     );
     set(
         &api,

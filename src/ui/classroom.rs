@@ -122,6 +122,41 @@ fn qr(text: &str) -> Html {
     }
 }
 
+/// What the page says when the browser cannot make a share link (`CompressionStream` is in
+/// Chrome 80, Firefox 113 and Safari 16.4).
+const NO_LINK: &str =
+    "This browser could not make the share link; export the scenario as a file instead.";
+
+/// Has the browser make the share link of the run whose link JSON is `json`, and hands it to
+/// the model when it is ready. The dialog asks on every render: a link already asked for is not
+/// asked again.
+fn make_share_link(json: String, d: Callback<Action>) {
+    thread_local! {
+        static ASKED: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    if ASKED.with_borrow(|asked| *asked == json) {
+        return;
+    }
+    ASKED.with_borrow_mut(|asked| asked.clone_from(&json));
+    wasm_bindgen_futures::spawn_local(async move {
+        match share_url(json.clone()).await {
+            Ok(url) => d.emit(Action::ShareLink(json, url)),
+            Err(_) => d.emit(Action::Notify(NO_LINK.into())),
+        }
+    });
+}
+
+/// Copies the share link of the run as it is now.
+fn copy_link(shell: &Shell, d: Callback<Action>) {
+    let json = shell.model.borrow().scenario().to_link_json();
+    wasm_bindgen_futures::spawn_local(async move {
+        match share_url(json).await {
+            Ok(url) => clipboard(url, d),
+            Err(_) => d.emit(Action::Notify(NO_LINK.into())),
+        }
+    });
+}
+
 fn clipboard(text: String, d: Callback<Action>) {
     let nav = gloo::utils::window().navigator();
     let promise = nav.clipboard().write_text(&text);
@@ -253,7 +288,7 @@ pub fn save_file(shell: &Rc<Shell>, kind: FileKind) {
 pub fn run_effect(shell: &Rc<Shell>, effect: Effect) {
     let d = shell.callback();
     match effect {
-        Effect::CopyLink => clipboard(share_url(&shell.model.borrow()), d),
+        Effect::CopyLink => copy_link(shell, d),
         Effect::ExportScenario => save_file(shell, FileKind::Scenario),
         Effect::ExportTrace => save_file(shell, FileKind::Trace),
         Effect::SaveSvg => save_file(shell, FileKind::Svg),
@@ -293,11 +328,20 @@ pub fn share_dialog(m: &Model, d: &Callback<Action>) -> Html {
     if !m.share_open {
         return html! {};
     }
-    let url = share_url(m);
+    // The link is made by the browser, asynchronously: the dialog shows the last one made
+    // (while the run plays, a link of a moment ago) and asks for the link of this moment.
+    let json = m.scenario().to_link_json();
+    if m.share_link.as_ref().is_none_or(|(made, _)| *made != json) {
+        make_share_link(json, d.clone());
+    }
+    let url = m.share_link.as_ref().map(|(_, url)| url.clone());
     let copy = {
-        let url = url.clone();
         let d = d.clone();
-        Callback::from(move |_: MouseEvent| clipboard(url.clone(), d.clone()))
+        Callback::from(move |_: MouseEvent| {
+            if let Some(shell) = Shell::get() {
+                copy_link(&shell, d.clone());
+            }
+        })
     };
     let save = |kind: FileKind| {
         Callback::from(move |_: MouseEvent| {
@@ -317,8 +361,9 @@ pub fn share_dialog(m: &Model, d: &Callback<Action>) -> Html {
             }
         })
     };
-    let len = url.len();
-    let code = qr(&url);
+    let making = || html! { <p class="hint qr-making">{ "Making the link…" }</p> };
+    let len = url.as_ref().map(|u| format!(" {} characters.", u.len()));
+    let code = url.as_deref().map(qr).unwrap_or_else(making);
     if m.qr_big {
         return html! {
             <div class="overlay qr-big" role="dialog" aria-modal="true" aria-label="QR code of the share link" onclick={click(d, Action::ToggleQr)}>
@@ -334,9 +379,9 @@ pub fn share_dialog(m: &Model, d: &Callback<Action>) -> Html {
         <div class="overlay" role="dialog" aria-modal="true" aria-label="Share" onclick={click(d, Action::ToggleShare)}>
             <div class="card share-card" onclick={Callback::from(|e: MouseEvent| e.stop_propagation())}>
                 <h2>{ "Share this run" }</h2>
-                <p class="hint">{ format!("The link holds the protocol, settings, seed, all {} interventions and this moment; opening it replays the run exactly. {} characters.", m.world.log().len(), len) }</p>
+                <p class="hint">{ format!("The link holds the protocol, settings, seed, all {} interventions and this moment; opening it replays the run exactly.{}", m.world.log().len(), len.unwrap_or_default()) }</p>
                 <div class="share-row">
-                    <input id="share-url" type="text" readonly=true value={url.clone()} aria-label="Share link" />
+                    <input id="share-url" type="text" readonly=true value={url.unwrap_or_default()} placeholder="Making the link…" aria-label="Share link" />
                     <button type="button" class="primary" onclick={copy} aria-keyshortcuts="C" title="Copy the link (C)">{ "Copy link" }</button>
                 </div>
                 <div class="qr-row">

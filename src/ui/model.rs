@@ -134,6 +134,8 @@ pub enum Action {
     ToggleLessons,
     /// Show or hide the share dialog.
     ToggleShare,
+    /// The share link of a run, made by the browser: the run's link JSON, then its URL.
+    ShareLink(String, String),
     /// Go back to the previous event.
     StepBack,
     /// Run until the next notable event (election, commit, membership change, violation).
@@ -358,6 +360,9 @@ pub struct Model {
     pub pending: Option<Pending>,
     /// The share dialog shows its QR code large.
     pub qr_big: bool,
+    /// The last share link the browser made: the link JSON it holds, and the URL. The dialog
+    /// shows it while the link of a newer moment is being made.
+    pub share_link: Option<(String, String)>,
     /// Fractional microseconds carried between frames, so slow speeds still move.
     carry: f64,
 }
@@ -458,6 +463,7 @@ impl Model {
             rendered_events: 0,
             pending: None,
             qr_big: false,
+            share_link: None,
             carry: 0.0,
         }
     }
@@ -899,6 +905,14 @@ impl Model {
                 self.qr_big = false;
                 Change::View
             }
+            Action::ShareLink(json, url) => {
+                self.share_link = Some((json, url));
+                if self.share_open {
+                    Change::View
+                } else {
+                    Change::None
+                }
+            }
             Action::ToggleQr => {
                 if !self.share_open {
                     return Change::None;
@@ -1149,6 +1163,21 @@ mod tests {
         assert!(m.qr_big);
         m.reduce(Action::ToggleShare);
         assert!(!m.share_open && !m.qr_big);
+    }
+
+    #[test]
+    fn a_share_link_made_by_the_browser_is_kept_and_shown_only_while_the_dialog_is_open() {
+        let mut m = model();
+        let link = |t: &str| Action::ShareLink(format!("{{\"t\":{t}}}"), format!("?s={t}"));
+        assert_eq!(
+            m.reduce(link("1")),
+            Change::None,
+            "nothing to redraw while closed"
+        );
+        assert_eq!(m.share_link, Some(("{\"t\":1}".into(), "?s=1".into())));
+        m.reduce(Action::ToggleShare);
+        assert_eq!(m.reduce(link("2")), Change::View);
+        assert_eq!(m.share_link.as_ref().map(|l| l.1.as_str()), Some("?s=2"));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Share links: a scenario packed into the URL's query as `?s=<data>`, where data is the
-//! scenario's compact JSON, deflated (miniz_oxide) and written in URL-safe base64 without
+//! scenario's compact JSON, raw-deflated (by the browser's `CompressionStream` in the page, by
+//! miniz_oxide natively; miniz_oxide inflates both) and written in URL-safe base64 without
 //! padding. Never a path: GitHub Pages has no fallback to index.html.
 
 use super::scenario::{Scenario, ScenarioError, MAX_SCENARIO_BYTES};
@@ -9,12 +10,21 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 pub const MAX_LINK_CHARS: usize = 64 * 1024;
 
 /// Packs a scenario for the `s` query parameter.
+///
+/// The page does not call this: it deflates [`Scenario::to_link_json`] with the browser's own
+/// `CompressionStream` and writes the result with [`pack`] (`ui::api::share_url`), which keeps
+/// miniz_oxide's compressor out of the wasm (4.4 KB gzipped, with the async code it needs). Both produce raw deflate data,
+/// which [`decode`] reads.
 pub fn encode(sc: &Scenario) -> String {
     // Settings left at their defaults are omitted (they decode to the same defaults), which
     // keeps a typical demo's link short enough for a QR code.
     let json = sc.to_link_json();
-    let packed = miniz_oxide::deflate::compress_to_vec(json.as_bytes(), 9);
-    Base64UrlUnpadded::encode_string(&packed)
+    pack(&miniz_oxide::deflate::compress_to_vec(json.as_bytes(), 9))
+}
+
+/// Writes raw deflate data as the `s` parameter's URL-safe base64, without padding.
+pub fn pack(deflated: &[u8]) -> String {
+    Base64UrlUnpadded::encode_string(deflated)
 }
 
 /// Unpacks the `s` query parameter into a validated scenario.

@@ -145,14 +145,20 @@ test('Hash ring: a node joins and its keys travel as transfer messages', async (
 
 test('A share link reproduces the run: same digest, same moment', async () => {
   const { page, context } = await openApp();
-  const { url, digest, now } = await page.evaluate(() => {
+  const { url, digest, now } = await page.evaluate(async () => {
     nodescape.load({ nodescape: 1, protocol: 'raft', seed: '11', nodes: 5 });
     nodescape.advance(1200);
     const leader = nodescape.state().nodes.find((n) => n.role === 'leader');
     nodescape.intervene({ type: 'crash', node: leader.id });
     nodescape.advance(800);
-    return { url: nodescape.shareUrl(), digest: nodescape.digest(), now: nodescape.now() };
+    // The browser deflates the link (CompressionStream), so the link comes as a promise.
+    return { url: await nodescape.shareUrl(), digest: nodescape.digest(), now: nodescape.now() };
   });
+  // The share dialog shows the same link, and so does its QR code.
+  await page.keyboard.press('s');
+  await page.waitForFunction((u) => document.querySelector('#share-url')?.value === u, url);
+  assert.equal(await page.locator('.share-card svg.qr').count(), 1);
+  await page.keyboard.press('Escape');
   const second = await openPage(browser);
   await second.page.goto(url);
   await second.page.waitForFunction(() => typeof window.nodescape === 'object');
