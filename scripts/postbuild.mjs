@@ -43,7 +43,12 @@ if (process.env.TRUNK_PROFILE === 'release') {
   writeFileSync(wasmPath, shortWasm);
   html = html.replace(wasmTag, wasmTag.replace(attr('integrity'), `integrity=${sriOf(shortWasm)}`));
   console.log(`postbuild: ${renamed.size} wasm import and export names shortened, ${wasm.length} -> ${shortWasm.length} bytes`);
-  for (const [tag] of html.matchAll(/<link\b[^>]*\brel="?modulepreload"?[^>]*>/gi)) {
+  const glues = [...html.matchAll(/<link\b[^>]*\brel="?modulepreload"?[^>]*>/gi)];
+  if (glues.length !== 1) {
+    console.error(`postbuild: expected one JS glue (modulepreload link) in ${file}, found ${glues.length}`);
+    process.exit(1);
+  }
+  for (const [tag] of glues) {
     const href = unquote(tag.match(attr('href'))[1]);
     const path = join(dirname(file), href);
     const before = renameInGlue(readFileSync(path, 'utf8'), renamed, href);
