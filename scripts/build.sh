@@ -9,9 +9,9 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$NODESCAPE_ROOT"
-# Warnings fail the release build; WebAssembly SIMD as in .cargo/config.toml (which RUSTFLAGS
-# replaces); the standard library built for size (wasm_release_env in scripts/setup.sh).
-export RUSTFLAGS="${RUSTFLAGS:--D warnings -C target-feature=+simd128}"
+# wasm_release_env (scripts/setup.sh) sets the flags: warnings fail the release build,
+# WebAssembly SIMD as in .cargo/config.toml (which RUSTFLAGS replaces), and the standard
+# library built for size.
 # Trunk runs cargo with --offline (Trunk.toml: offline = true), so build once without it first:
 # that downloads the crates on a fresh clone, and Trunk's own cargo call finds the result ready.
 wasm_release_env cargo build --release --target wasm32-unknown-unknown --bin nodescape

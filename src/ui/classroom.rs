@@ -127,6 +127,17 @@ fn qr(text: &str) -> Html {
 const NO_LINK: &str =
     "This browser could not make the share link; export the scenario as a file instead.";
 
+/// Has the browser make the share link of the run whose link JSON is `json`, then passes it
+/// to `then`; says so in the page if the browser cannot.
+fn with_share_link(json: String, d: Callback<Action>, then: impl FnOnce(String) + 'static) {
+    wasm_bindgen_futures::spawn_local(async move {
+        match share_url(json).await {
+            Ok(url) => then(url),
+            Err(_) => d.emit(Action::Notify(NO_LINK.into())),
+        }
+    });
+}
+
 /// Has the browser make the share link of the run whose link JSON is `json`, and hands it to
 /// the model when it is ready. The dialog asks on every render: a link already asked for is not
 /// asked again.
@@ -138,23 +149,15 @@ fn make_share_link(json: String, d: Callback<Action>) {
         return;
     }
     ASKED.with_borrow_mut(|asked| asked.clone_from(&json));
-    wasm_bindgen_futures::spawn_local(async move {
-        match share_url(json.clone()).await {
-            Ok(url) => d.emit(Action::ShareLink(json, url)),
-            Err(_) => d.emit(Action::Notify(NO_LINK.into())),
-        }
-    });
+    let (made, ready) = (json.clone(), d.clone());
+    with_share_link(json, d, move |url| ready.emit(Action::ShareLink(made, url)));
 }
 
 /// Copies the share link of the run as it is now.
 fn copy_link(shell: &Shell, d: Callback<Action>) {
     let json = shell.model.borrow().scenario().to_link_json();
-    wasm_bindgen_futures::spawn_local(async move {
-        match share_url(json).await {
-            Ok(url) => clipboard(url, d),
-            Err(_) => d.emit(Action::Notify(NO_LINK.into())),
-        }
-    });
+    let copied = d.clone();
+    with_share_link(json, d, move |url| clipboard(url, copied));
 }
 
 fn clipboard(text: String, d: Callback<Action>) {

@@ -215,13 +215,13 @@ fn draw_keys(
         .chain(owned.iter().map(Some))
         .collect();
     // Keys not complete: larger, a distinct shape each, drawn on top so a few stand out among
-    // thousands. Usually few: gathered once rather than searched for in all keys per owner.
+    // thousands. Usually few: split from the complete ones once rather than searched for in
+    // all keys per owner and state.
     let big = (dot * 1.6).max(4.5);
-    let pending: Vec<_> = view
+    let (complete, pending): (Vec<_>, Vec<_>) = view
         .keys
         .iter()
-        .filter(|k| k.state != KeyState::Complete)
-        .collect();
+        .partition(|k| k.state == KeyState::Complete);
 
     // Every key is a small picture stamped into one layer in wasm memory, and the layer goes
     // onto the canvas in two calls. Each shape and colour is drawn once by the canvas, with
@@ -242,9 +242,9 @@ fn draw_keys(
                 KeyState::Lost,
             ] {
                 let (keys, size) = if state == KeyState::Complete {
-                    (view.keys.iter().collect::<Vec<_>>(), dot)
+                    (&complete, dot)
                 } else {
-                    (pending.clone(), big)
+                    (&pending, big)
                 };
                 for &owner in &owners {
                     let colour = owner.map(node_colour).unwrap_or(GREY);
