@@ -63,16 +63,39 @@ fn with_model<R>(shell: &Shell, f: impl FnOnce(&mut Model) -> R) -> Result<R, Js
     Ok(r)
 }
 
-/// The share URL of a run whose scenario's link JSON ([`Scenario::to_link_json`]) is `json`:
-/// the JSON deflated by the browser's `CompressionStream` (raw deflate, as
-/// [`share::encode`] writes natively and [`share::decode`] reads), in URL-safe base64.
-pub async fn share_url(json: String) -> Result<String, JsValue> {
+/// What a share link's maker hands on: the URL, or the browser's reason for not making it.
+pub type LinkDone = Box<dyn FnOnce(Result<String, JsValue>)>;
+
+/// Has the browser make the share URL of a run whose scenario's link JSON
+/// ([`Scenario::to_link_json`]) is `json`, and passes it to `done`: the JSON deflated by the
+/// browser's `CompressionStream` (raw deflate, as [`share::encode`] writes natively and
+/// [`share::decode`] reads), in URL-safe base64.
+pub fn share_url(json: &str, done: LinkDone) {
     let loc = web_sys::window().map(|w| w.location());
     let base = loc
         .and_then(|l| Some(format!("{}{}", l.origin().ok()?, l.pathname().ok()?)))
         .unwrap_or_default();
-    let packed = deflate_raw(json.as_bytes()).await?;
-    Ok(format!("{base}?s={}", share::pack(&packed)))
+    match deflate_raw(json.as_bytes()) {
+        Ok(deflated) => settle(
+            &deflated,
+            Box::new(move |v| {
+                done(if v.is_instance_of::<js_sys::ArrayBuffer>() {
+                    let packed = js_sys::Uint8Array::new(&v).to_vec();
+                    Ok(format!("{base}?s={}", share::pack(&packed)))
+                } else {
+                    Err(v)
+                })
+            }),
+        ),
+        Err(e) => done(Err(e)),
+    }
+}
+
+/// Calls `f` once with what `promise` settles to: its value, or the reason it was rejected.
+/// One self-freeing JS function serves as both callbacks of `then`, since only one is called.
+pub fn settle(promise: &js_sys::Promise, f: Box<dyn FnOnce(JsValue)>) {
+    let f = Closure::once_into_js(move |v: JsValue| f(v));
+    promise.unchecked_ref::<Thenable>().then_either(&f, &f);
 }
 
 // The Compression Streams API, declared here: web-sys has it only behind
@@ -86,19 +109,23 @@ extern "C" {
     fn readable(this: &CompressionStream) -> web_sys::ReadableStream;
     #[wasm_bindgen(method, getter)]
     fn writable(this: &CompressionStream) -> web_sys::WritableStream;
+    /// A promise, whose `then` takes plain JS functions.
+    type Thenable;
+    #[wasm_bindgen(method, js_name = then)]
+    fn then_either(this: &Thenable, ok: &JsValue, err: &JsValue);
 }
 
-/// `bytes` compressed as raw deflate by the browser: `new Response(new Blob([bytes]).stream()
-/// .pipeThrough(new CompressionStream("deflate-raw"))).arrayBuffer()`.
-async fn deflate_raw(bytes: &[u8]) -> Result<Vec<u8>, JsValue> {
+/// A promise of `bytes` compressed as raw deflate by the browser (an `ArrayBuffer`):
+/// `new Response(new Blob([bytes]).stream().pipeThrough(new CompressionStream("deflate-raw")))
+/// .arrayBuffer()`.
+fn deflate_raw(bytes: &[u8]) -> Result<js_sys::Promise, JsValue> {
     let stream = CompressionStream::new("deflate-raw")?;
     let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
     let blob = web_sys::Blob::new_with_u8_array_sequence(&parts)?;
     let pair = web_sys::ReadableWritablePair::new(&stream.readable(), &stream.writable());
     let deflated = blob.stream().pipe_through(&pair);
     let response = web_sys::Response::new_with_opt_readable_stream(Some(&deflated))?;
-    let buffer = wasm_bindgen_futures::JsFuture::from(response.array_buffer()?).await?;
-    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+    response.array_buffer()
 }
 
 /// The page's own fields of `state()`, after the world's.
@@ -285,10 +312,18 @@ pub fn install(shell: Rc<Shell>) {
         "shareUrl",
         method0(&shell, |s| {
             let json = s.model.borrow().scenario().to_link_json();
-            Ok(wasm_bindgen_futures::future_to_promise(async move {
-                share_url(json).await.map(JsValue::from)
-            })
-            .into())
+            let promise = js_sys::Promise::new(&mut |resolve, reject| {
+                share_url(
+                    &json,
+                    Box::new(move |made| {
+                        let _ = match made {
+                            Ok(url) => resolve.call1(&JsValue::UNDEFINED, &url.into()),
+                            Err(e) => reject.call1(&JsValue::UNDEFINED, &e),
+                        };
+                    }),
+                );
+            });
+            Ok(promise.into())
         }),
     );
     set(

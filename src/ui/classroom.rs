@@ -1,7 +1,7 @@
 //! The classroom: guided lessons (caption bar with Back and Next, "predict, then reveal"),
 //! the lesson menu, the share dialog (link, QR code, files), and presenter mode.
 
-use super::api::share_url;
+use super::api::{settle, share_url};
 use super::click;
 use super::download::download;
 use super::keys::Effect;
@@ -130,12 +130,13 @@ const NO_LINK: &str =
 /// Has the browser make the share link of the run whose link JSON is `json`, then passes it
 /// to `then`; says so in the page if the browser cannot.
 fn with_share_link(json: String, d: Callback<Action>, then: impl FnOnce(String) + 'static) {
-    wasm_bindgen_futures::spawn_local(async move {
-        match share_url(json).await {
+    share_url(
+        &json,
+        Box::new(move |made| match made {
             Ok(url) => then(url),
             Err(_) => d.emit(Action::Notify(NO_LINK.into())),
-        }
-    });
+        }),
+    );
 }
 
 /// Has the browser make the share link of the run whose link JSON is `json`, and hands it to
@@ -163,24 +164,19 @@ fn copy_link(shell: &Shell, d: Callback<Action>) {
 fn clipboard(text: String, d: Callback<Action>) {
     let nav = gloo::utils::window().navigator();
     let promise = nav.clipboard().write_text(&text);
-    wasm_bindgen_futures_spawn(promise, d);
-}
-
-fn wasm_bindgen_futures_spawn(promise: js_sys::Promise, d: Callback<Action>) {
-    let d2 = d.clone();
-    let ok = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
-        d2.emit(Action::Hint(
-            "Link copied: paste it anywhere to open this exact run.".into(),
-        ))
-    });
-    let err = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
-        d.emit(Action::Notify(
-            "The browser did not allow copying; select the link and copy it by hand.".into(),
-        ))
-    });
-    let _ = promise.then2(&ok, &err);
-    ok.forget();
-    err.forget();
+    settle(
+        &promise,
+        Box::new(move |v| {
+            d.emit(if v.is_undefined() {
+                Action::Hint("Link copied: paste it anywhere to open this exact run.".into())
+            } else {
+                Action::Notify(
+                    "The browser did not allow copying; select the link and copy it by hand."
+                        .into(),
+                )
+            })
+        }),
+    );
 }
 
 /// Reads a chosen scenario file and loads it (the session is kept if it is refused).
