@@ -8,7 +8,8 @@
 //
 // PROFILE_TRACE=out.json also writes the raw trace (open it in DevTools' Performance panel).
 // PROFILE_DIST=dir serves another build: one made with data-wasm-opt="0" data-keep-debug on
-// index.html's rust link keeps the wasm function names, so the JS table names Rust functions.
+// index.html's rust link, and NODESCAPE_KEEP_NAMES=1 in the environment (scripts/postbuild.mjs
+// otherwise strips them), keeps the wasm function names, so the JS table names Rust functions.
 import { writeFileSync } from 'node:fs';
 import { launchBrowser, openPage } from '../tests/e2e/browser.mjs';
 import { serveDist } from '../tests/e2e/server.mjs';
