@@ -10,6 +10,9 @@
 //   BENCH_SOAK_SECONDS=60    wall seconds of the soak at 10x (3600 for the one-hour soak)
 //   BENCH_SOAK_SAMPLE=10     seconds between soak samples
 //   BENCH_LIGHTHOUSE=0       skip Lighthouse
+//   BENCH_LIGHTHOUSE_RUNS=3  runs of each Lighthouse preset (default 1; its simulated mobile
+//                            score moves by a few hundredths between runs)
+//   BENCH_LIGHTHOUSE_PRESETS=mobile  only these presets, separated by ';' (mobile, 'mobile, applied', desktop)
 //   BENCH_NATIVE=0           skip the native events-per-second run (cargo)
 //   BENCH_SIM_RUNS=5         steady-state runs of the events-per-second workload (after one
 //                            cold run and one warm-up run in the same page)
@@ -469,7 +472,10 @@ async function lighthouse(url) {
   // it loads (--throttling-method=devtools) instead of simulated afterwards from a fast load.
   // The server gzips as GitHub Pages does: served raw, the simulated 1.6 Mbit/s network timed
   // the 790 KB wasm instead of 340 KB, and the default mobile run scored 0.81 instead of 0.99.
-  for (const preset of ['mobile', 'mobile, applied', 'desktop']) {
+  const presets = process.env.BENCH_LIGHTHOUSE_PRESETS?.split(';').map((p) => p.trim())
+    ?? ['mobile', 'mobile, applied', 'desktop'];
+  const runs = Number(process.env.BENCH_LIGHTHOUSE_RUNS ?? 1);
+  for (const preset of presets.flatMap((p) => Array(runs).fill(p))) {
     const dir = mkdtempSync(join(tmpdir(), 'bench-lh-'));
     const file = join(dir, 'report.json');
     const args = [
