@@ -75,7 +75,11 @@ pub fn share_url(json: &str, done: LinkDone) {
     let base = loc
         .and_then(|l| Some(format!("{}{}", l.origin().ok()?, l.pathname().ok()?)))
         .unwrap_or_default();
-    match deflate_raw(json.as_bytes()) {
+    let stream = match CompressionStream::new("deflate-raw") {
+        Ok(s) => (s.readable(), s.writable()),
+        Err(e) => return done(Err(e)),
+    };
+    match through(json.as_bytes(), stream) {
         Ok(deflated) => settle(
             &deflated,
             Box::new(move |v| {
@@ -84,6 +88,31 @@ pub fn share_url(json: &str, done: LinkDone) {
                     Ok(format!("{base}?s={}", share::pack(&packed)))
                 } else {
                     Err(v)
+                })
+            }),
+        ),
+        Err(e) => done(Err(e)),
+    }
+}
+
+/// Has the browser inflate raw deflate data (`DecompressionStream`) and passes the result to
+/// `done`: the bytes, or an error when the data does not inflate or inflates to more than
+/// `limit` bytes (checked before the bytes are copied into the wasm's memory).
+pub fn inflate_raw(packed: &[u8], limit: usize, done: Box<dyn FnOnce(Result<Vec<u8>, JsValue>)>) {
+    let stream = match DecompressionStream::new("deflate-raw") {
+        Ok(s) => (s.readable(), s.writable()),
+        Err(e) => return done(Err(e)),
+    };
+    match through(packed, stream) {
+        Ok(inflated) => settle(
+            &inflated,
+            Box::new(move |v| {
+                done(match v.dyn_into::<js_sys::ArrayBuffer>() {
+                    Ok(b) if b.byte_length() as usize <= limit => {
+                        Ok(js_sys::Uint8Array::new(&b).to_vec())
+                    }
+                    Ok(_) => Err(error("the data inflates past the limit")),
+                    Err(e) => Err(e),
                 })
             }),
         ),
@@ -109,22 +138,31 @@ extern "C" {
     fn readable(this: &CompressionStream) -> web_sys::ReadableStream;
     #[wasm_bindgen(method, getter)]
     fn writable(this: &CompressionStream) -> web_sys::WritableStream;
+    type DecompressionStream;
+    #[wasm_bindgen(constructor, catch)]
+    fn new(format: &str) -> Result<DecompressionStream, JsValue>;
+    #[wasm_bindgen(method, getter)]
+    fn readable(this: &DecompressionStream) -> web_sys::ReadableStream;
+    #[wasm_bindgen(method, getter)]
+    fn writable(this: &DecompressionStream) -> web_sys::WritableStream;
     /// A promise, whose `then` takes plain JS functions.
     type Thenable;
     #[wasm_bindgen(method, js_name = then)]
     fn then_either(this: &Thenable, ok: &JsValue, err: &JsValue);
 }
 
-/// A promise of `bytes` compressed as raw deflate by the browser (an `ArrayBuffer`):
-/// `new Response(new Blob([bytes]).stream().pipeThrough(new CompressionStream("deflate-raw")))
-/// .arrayBuffer()`.
-fn deflate_raw(bytes: &[u8]) -> Result<js_sys::Promise, JsValue> {
-    let stream = CompressionStream::new("deflate-raw")?;
+/// A promise of `bytes` passed through a compression or decompression stream's (readable,
+/// writable) pair, as an `ArrayBuffer`: `new Response(new Blob([bytes]).stream()
+/// .pipeThrough(stream)).arrayBuffer()`.
+fn through(
+    bytes: &[u8],
+    (readable, writable): (web_sys::ReadableStream, web_sys::WritableStream),
+) -> Result<js_sys::Promise, JsValue> {
     let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
     let blob = web_sys::Blob::new_with_u8_array_sequence(&parts)?;
-    let pair = web_sys::ReadableWritablePair::new(&stream.readable(), &stream.writable());
-    let deflated = blob.stream().pipe_through(&pair);
-    let response = web_sys::Response::new_with_opt_readable_stream(Some(&deflated))?;
+    let pair = web_sys::ReadableWritablePair::new(&readable, &writable);
+    let piped = blob.stream().pipe_through(&pair);
+    let response = web_sys::Response::new_with_opt_readable_stream(Some(&piped))?;
     response.array_buffer()
 }
 

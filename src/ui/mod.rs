@@ -78,23 +78,39 @@ fn install_panic_panel() {
     }));
 }
 
-/// Reads the scenario from the page's address (`?s=`), or the default; a bad link is reported
-/// by the model's banner and the default session opens.
-fn initial_scenario() -> (Scenario, Option<String>) {
+/// Reads the scenario from the page's address (`?s=`), or the default, and passes it on with
+/// what went wrong if the link was bad (the model's banner says so and the default session
+/// opens). A link's data is inflated by the browser, so a link's scenario comes back later.
+fn initial_scenario(then: fn(Scenario, Option<String>)) {
     let search = web_sys::window()
         .and_then(|w| w.location().search().ok())
         .unwrap_or_default();
-    match share::param(&search) {
-        None => (Scenario::default(), None),
-        Some(data) => match share::decode(data) {
-            Ok(sc) => (sc, None),
-            Err(e) => (
-                Scenario::default(),
-                Some(format!(
-                    "This link could not be opened: {e}. A new session was started instead."
-                )),
-            ),
-        },
+    let bad = move |e: crate::world::ScenarioError| {
+        then(
+            Scenario::default(),
+            Some(format!(
+                "This link could not be opened: {e}. A new session was started instead."
+            )),
+        )
+    };
+    let Some(data) = share::param(&search) else {
+        return then(Scenario::default(), None);
+    };
+    match share::unpack(data) {
+        Ok(packed) => api::inflate_raw(
+            &packed,
+            crate::world::scenario::MAX_SCENARIO_BYTES,
+            Box::new(move |inflated| {
+                let read = inflated
+                    .map_err(|_| crate::world::ScenarioError(share::DAMAGED.into()))
+                    .and_then(share::read_inflated);
+                match read {
+                    Ok(sc) => then(sc, None),
+                    Err(e) => bad(e),
+                }
+            }),
+        ),
+        Err(e) => bad(e),
     }
 }
 
@@ -215,12 +231,16 @@ fn after_first_paint(frames: u32, then: fn()) {
     std::mem::forget(frame);
 }
 
-/// Builds the model from the page's address, then renders the app in a task of its own, then
+/// Reads the page's address, builds the model, then renders the app in a task of its own, then
 /// registers the service worker in a third: the start-up's work in three tasks instead of one,
 /// so the page can answer input in between (Lighthouse's total blocking time counts each task's
 /// time over 50 ms).
 fn mount() {
-    let (scenario, problem) = initial_scenario();
+    initial_scenario(build);
+}
+
+/// Builds the model for `scenario` (with the banner's `problem`), then renders in a new task.
+fn build(scenario: Scenario, problem: Option<String>) {
     let shell = shell::Shell::install(scenario.clone());
     if let Some(p) = problem {
         shell.model.borrow_mut().banner = Some(model::Banner {

@@ -1,7 +1,9 @@
 //! Share links: a scenario packed into the URL's query as `?s=<data>`, where data is the
 //! scenario's compact JSON, raw-deflated (by the browser's `CompressionStream` in the page, by
-//! miniz_oxide natively; miniz_oxide inflates both) and written in URL-safe base64 without
-//! padding. Never a path: GitHub Pages has no fallback to index.html.
+//! miniz_oxide natively) and written in URL-safe base64 without padding. The page inflates
+//! links with the browser's `DecompressionStream` ([`unpack`], then [`read_inflated`]);
+//! [`decode`] does the same natively with miniz_oxide. Never a path: GitHub Pages has no
+//! fallback to index.html.
 
 use super::scenario::{Scenario, ScenarioError, MAX_SCENARIO_BYTES};
 use base64ct::{Base64UrlUnpadded, Encoding};
@@ -13,8 +15,8 @@ pub const MAX_LINK_CHARS: usize = 64 * 1024;
 ///
 /// The page does not call this: it deflates [`Scenario::to_link_json`] with the browser's own
 /// `CompressionStream` and writes the result with [`pack`] (`ui::api::share_url`), which keeps
-/// miniz_oxide's compressor out of the wasm (4.4 KB gzipped, with the async code it needs). Both produce raw deflate data,
-/// which [`decode`] reads.
+/// miniz_oxide's compressor out of the wasm (4.4 KB gzipped, with the async code it needs). Both
+/// produce raw deflate data, which [`decode`] reads.
 pub fn encode(sc: &Scenario) -> String {
     // Settings left at their defaults are omitted (they decode to the same defaults), which
     // keeps a typical demo's link short enough for a QR code.
@@ -27,8 +29,23 @@ pub fn pack(deflated: &[u8]) -> String {
     Base64UrlUnpadded::encode_string(deflated)
 }
 
-/// Unpacks the `s` query parameter into a validated scenario.
+/// What a link says when its data does not inflate to at most [`MAX_SCENARIO_BYTES`].
+pub const DAMAGED: &str =
+    "the link is damaged: its data does not unpack (was it cut short when copied?)";
+
+/// Unpacks the `s` query parameter into a validated scenario: [`unpack`], raw inflate by
+/// miniz_oxide, then [`read_inflated`]. The page does the same with the browser's
+/// `DecompressionStream` in place of miniz_oxide (`ui::api::inflate_raw`), which keeps the
+/// inflater out of the wasm (5.9 KB gzipped).
 pub fn decode(data: &str) -> Result<Scenario, ScenarioError> {
+    let packed = unpack(data)?;
+    let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, MAX_SCENARIO_BYTES)
+        .map_err(|_| ScenarioError(DAMAGED.into()))?;
+    read_inflated(json)
+}
+
+/// Checks the `s` query parameter and reads its base64: the raw deflate data of the link.
+pub fn unpack(data: &str) -> Result<Vec<u8>, ScenarioError> {
     let data = data.trim();
     if data.is_empty() {
         return Err(ScenarioError("the link holds no scenario".into()));
@@ -39,16 +56,16 @@ pub fn decode(data: &str) -> Result<Scenario, ScenarioError> {
             data.len()
         )));
     }
-    let packed = Base64UrlUnpadded::decode_vec(data.trim_end_matches('=')).map_err(|_| {
+    Base64UrlUnpadded::decode_vec(data.trim_end_matches('=')).map_err(|_| {
         ScenarioError("the link is damaged: its data is not valid URL-safe base64 (was it cut short when copied?)".into())
-    })?;
-    let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, MAX_SCENARIO_BYTES)
-        .map_err(|_| {
-            ScenarioError(
-                "the link is damaged: its data does not unpack (was it cut short when copied?)"
-                    .into(),
-            )
-        })?;
+    })
+}
+
+/// The validated scenario in a link's inflated data (the scenario's JSON, as UTF-8).
+pub fn read_inflated(json: Vec<u8>) -> Result<Scenario, ScenarioError> {
+    if json.len() > MAX_SCENARIO_BYTES {
+        return Err(ScenarioError(DAMAGED.into()));
+    }
     let text = String::from_utf8(json)
         .map_err(|_| ScenarioError("the link is damaged: its data is not text".into()))?;
     Scenario::from_json(&text)
@@ -65,6 +82,28 @@ pub fn param(query: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_pages_steps_read_what_decode_reads() {
+        // The page runs `unpack`, the browser's inflater, then `read_inflated`.
+        let sc = Scenario {
+            seed: "77".into(),
+            nodes: 4,
+            ..Scenario::default()
+        };
+        let packed = unpack(&encode(&sc)).unwrap();
+        let json = miniz_oxide::inflate::decompress_to_vec(&packed).unwrap();
+        assert_eq!(read_inflated(json).unwrap(), sc);
+        let e = read_inflated(vec![b' '; MAX_SCENARIO_BYTES + 1]).unwrap_err();
+        assert_eq!(
+            e.0, DAMAGED,
+            "more than a scenario may hold is refused unread"
+        );
+        let e = read_inflated(vec![0xff, 0xfe]).unwrap_err();
+        assert!(e.0.contains("not text"), "{}", e.0);
+        assert!(unpack("").unwrap_err().0.contains("no scenario"));
+        assert!(unpack("a$b").unwrap_err().0.contains("base64"));
+    }
 
     #[test]
     fn a_scenario_survives_the_round_trip() {

@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { deflateRawSync } from 'node:zlib';
 import { launchBrowser, openPage } from './browser.mjs';
 import { serveDist } from './server.mjs';
 
@@ -170,12 +171,36 @@ test('A share link reproduces the run: same digest, same moment', async () => {
 });
 
 test('A mangled share link shows a clear message and a working default session', async () => {
-  const { page, context } = await openApp('?s=AAAA-not-a-scenario');
-  const banner = page.locator('#banner');
-  await banner.waitFor();
-  assert.match(await banner.textContent(), /could not be opened/);
-  assert.equal(await page.locator('svg#cluster g.node').count(), 5);
-  await context.close();
+  // The page inflates links with the browser's DecompressionStream: data that does not
+  // inflate, a real link cut short, and data that inflates to something other than a scenario.
+  const { page: first, context: firstContext } = await openApp();
+  const url = await first.evaluate(async () => {
+    nodescape.load({ nodescape: 1, protocol: 'raft', seed: '5', nodes: 3 });
+    nodescape.advance(900);
+    return nodescape.shareUrl();
+  });
+  await firstContext.close();
+  const data = new URL(url).searchParams.get('s');
+  const cut = data.slice(0, Math.floor(data.length / 8) * 4);
+  const notScenario = deflateRawSync('{"hello": "world"}').toString('base64url');
+  // More than the 1 MiB a scenario may have (world::scenario::MAX_SCENARIO_BYTES): refused
+  // before it is copied into the wasm's memory.
+  const tooBig = deflateRawSync(Buffer.alloc((1 << 20) + 1, 32)).toString('base64url');
+  for (const [query, why] of [
+    ['?s=AAAA-not-a-scenario', /does not unpack/],
+    [`?s=${cut}`, /does not unpack/],
+    [`?s=${notScenario}`, /"nodescape" \(schema version\) is missing/],
+    [`?s=${tooBig}`, /does not unpack/],
+  ]) {
+    const { page, context } = await openApp(query);
+    const banner = page.locator('#banner');
+    await banner.waitFor();
+    const text = await banner.textContent();
+    assert.match(text, /could not be opened/, query);
+    assert.match(text, why, query);
+    assert.equal(await page.locator('svg#cluster g.node').count(), 5);
+    await context.close();
+  }
 });
 
 test('Bad arguments to the JS API throw in words and change nothing', async () => {
