@@ -75,47 +75,58 @@ pub fn share_url(json: &str, done: LinkDone) {
     let base = loc
         .and_then(|l| Some(format!("{}{}", l.origin().ok()?, l.pathname().ok()?)))
         .unwrap_or_default();
-    let stream = match CompressionStream::new("deflate-raw") {
-        Ok(s) => (s.readable(), s.writable()),
-        Err(e) => return done(Err(e)),
-    };
-    match through(json.as_bytes(), stream) {
-        Ok(deflated) => settle(
-            &deflated,
-            Box::new(move |v| {
-                done(if v.is_instance_of::<js_sys::ArrayBuffer>() {
-                    let packed = js_sys::Uint8Array::new(&v).to_vec();
-                    Ok(format!("{base}?s={}", share::pack(&packed)))
-                } else {
-                    Err(v)
-                })
-            }),
-        ),
-        Err(e) => done(Err(e)),
-    }
+    let stream = CompressionStream::new("deflate-raw").map(|s| (s.readable(), s.writable()));
+    pipe(
+        json.as_bytes(),
+        stream,
+        Box::new(move |deflated| {
+            done(deflated.map(|b| {
+                let packed = js_sys::Uint8Array::new(&b).to_vec();
+                format!("{base}?s={}", share::pack(&packed))
+            }))
+        }),
+    );
 }
 
+/// What the page says when the browser cannot inflate a link (`DecompressionStream` is in
+/// Chrome 80, Firefox 113 and Safari 16.4, its raw deflate in Chrome 103).
+pub const NO_INFLATE: &str =
+    "this browser cannot unpack share links; open the link in a current browser";
+
+/// What [`inflate_raw`] hands on: the bytes, or why not in words.
+pub type Inflated = Box<dyn FnOnce(Result<Vec<u8>, &'static str>)>;
+
 /// Has the browser inflate raw deflate data (`DecompressionStream`) and passes the result to
-/// `done`: the bytes, or an error when the data does not inflate or inflates to more than
-/// `limit` bytes (checked before the bytes are copied into the wasm's memory).
-pub fn inflate_raw(packed: &[u8], limit: usize, done: Box<dyn FnOnce(Result<Vec<u8>, JsValue>)>) {
-    let stream = match DecompressionStream::new("deflate-raw") {
-        Ok(s) => (s.readable(), s.writable()),
-        Err(e) => return done(Err(e)),
+/// `done`: the bytes, or why not, in words: the browser cannot ([`NO_INFLATE`]), or the data
+/// does not inflate or inflates to more than `limit` bytes ([`share::DAMAGED`], checked before
+/// the bytes are copied into the wasm's memory).
+pub fn inflate_raw(packed: &[u8], limit: usize, done: Inflated) {
+    let Ok(stream) = DecompressionStream::new("deflate-raw") else {
+        return done(Err(NO_INFLATE));
     };
-    match through(packed, stream) {
-        Ok(inflated) => settle(
-            &inflated,
-            Box::new(move |v| {
-                done(match v.dyn_into::<js_sys::ArrayBuffer>() {
-                    Ok(b) if b.byte_length() as usize <= limit => {
-                        Ok(js_sys::Uint8Array::new(&b).to_vec())
-                    }
-                    Ok(_) => Err(error("the data inflates past the limit")),
-                    Err(e) => Err(e),
-                })
-            }),
-        ),
+    pipe(
+        packed,
+        Ok((stream.readable(), stream.writable())),
+        Box::new(move |inflated| {
+            done(match inflated {
+                Ok(b) if b.byte_length() as usize <= limit => {
+                    Ok(js_sys::Uint8Array::new(&b).to_vec())
+                }
+                _ => Err(share::DAMAGED),
+            })
+        }),
+    );
+}
+
+/// Passes `bytes` through a compression or decompression stream (its readable and writable
+/// pair, or the browser's error making it) and hands `done` the output, or the browser's error.
+fn pipe(
+    bytes: &[u8],
+    stream: Result<(web_sys::ReadableStream, web_sys::WritableStream), JsValue>,
+    done: Box<dyn FnOnce(Result<js_sys::ArrayBuffer, JsValue>)>,
+) {
+    match stream.and_then(|pair| through(bytes, pair)) {
+        Ok(promise) => settle(&promise, Box::new(move |v| done(v.dyn_into()))),
         Err(e) => done(Err(e)),
     }
 }

@@ -102,7 +102,7 @@ fn initial_scenario(then: fn(Scenario, Option<String>)) {
             crate::world::scenario::MAX_SCENARIO_BYTES,
             Box::new(move |inflated| {
                 let read = inflated
-                    .map_err(|_| crate::world::ScenarioError(share::DAMAGED.into()))
+                    .map_err(|why| crate::world::ScenarioError(why.into()))
                     .and_then(share::read_inflated);
                 match read {
                     Ok(sc) => then(sc, None),

@@ -201,6 +201,14 @@ test('A mangled share link shows a clear message and a working default session',
     assert.equal(await page.locator('svg#cluster g.node').count(), 5);
     await context.close();
   }
+  // A browser without DecompressionStream says so instead of calling a good link damaged.
+  const old = await openPage(browser);
+  await old.page.addInitScript(() => { delete window.DecompressionStream; });
+  await old.page.goto(url);
+  await old.page.locator('#banner').waitFor();
+  assert.match(await old.page.textContent('#banner'), /this browser cannot unpack share links/);
+  assert.equal(await old.page.locator('svg#cluster g.node').count(), 5);
+  await old.context.close();
 });
 
 test('Bad arguments to the JS API throw in words and change nothing', async () => {
