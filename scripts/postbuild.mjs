@@ -157,7 +157,7 @@ function skipImportDesc(buf, kind, pos) {
   }
 }
 
-/** The module's sections: `{ id, start, end }` of each one's contents, in order. */
+/** The module's sections in order: `{ id, at, start, end }`, where the section begins and its contents. */
 function sectionsOf(bytes) {
   if (bytes.readUInt32LE(0) !== 0x6d736100) throw new Error('not a wasm module');
   const out = [];
@@ -168,6 +168,25 @@ function sectionsOf(bytes) {
     out.push({ id, at: pos, start, end: start + size });
     pos = start + size;
   }
+  return out;
+}
+
+/**
+ * The entries of an import section: each one's module, name, kind, and where its description
+ * (kind byte onwards) starts and ends.
+ */
+function importsOf(bytes, section) {
+  const [count, first] = readLeb(bytes, section.start);
+  const out = [];
+  let p = first;
+  for (let i = 0; i < count; i++) {
+    const [module, afterModule] = readName(bytes, p);
+    const [name, afterName] = readName(bytes, afterModule);
+    const kind = bytes[afterName];
+    p = skipImportDesc(bytes, kind, afterName + 1);
+    out.push({ module, name, kind, desc: afterName, end: p });
+  }
+  if (p !== section.end) throw new Error('the import section was not read to its end');
   return out;
 }
 
@@ -191,18 +210,10 @@ function layoutKey(name) {
  */
 function layOutFunctions(bytes) {
   const sections = sectionsOf(bytes);
-  let imported = 0;
-  for (const s of sections.filter((s) => s.id === 2)) {
-    const [count, first] = readLeb(bytes, s.start);
-    let p = first;
-    for (let i = 0; i < count; i++) {
-      const [, afterModule] = readName(bytes, p);
-      const [, afterName] = readName(bytes, afterModule);
-      const kind = bytes[afterName];
-      if (kind === 0) imported++;
-      p = skipImportDesc(bytes, kind, afterName + 1);
-    }
-  }
+  const imported = sections
+    .filter((s) => s.id === 2)
+    .flatMap((s) => importsOf(bytes, s))
+    .filter((i) => i.kind === 0).length;
   const names = new Map();
   const nameSection = sections.find((s) => s.id === 0 && readName(bytes, s.start)[0] === 'name');
   if (nameSection) {
@@ -264,50 +275,44 @@ function shortName(i, prefix = '') {
  * Returns the new module and the map from old to new names.
  */
 function shortenNames(bytes) {
-  if (bytes.readUInt32LE(0) !== 0x6d736100) throw new Error('not a wasm module');
   const renamed = new Map();
   const parts = [bytes.subarray(0, 8)];
-  let pos = 8;
-  while (pos < bytes.length) {
-    const id = bytes[pos];
-    const [size, start] = readLeb(bytes, pos + 1);
-    const end = start + size;
-    if (id === 2 || id === 7) {
+  for (const section of sectionsOf(bytes)) {
+    const { id, at, start, end } = section;
+    const entries = [];
+    if (id === 2) {
+      const imports = importsOf(bytes, section);
+      entries.push(leb(imports.length));
+      for (const { module, name, kind, desc, end: descEnd } of imports) {
+        let next = name;
+        if (kind === 0 && module.endsWith('_bg.js')) {
+          next = shortName(renamed.size);
+          renamed.set(name, next);
+        }
+        entries.push(nameBytes(module), nameBytes(next), bytes.subarray(desc, descEnd));
+      }
+    } else if (id === 7) {
       const [count, first] = readLeb(bytes, start);
-      const entries = [leb(count)];
+      entries.push(leb(count));
       let p = first;
       for (let i = 0; i < count; i++) {
-        if (id === 2) {
-          const [module, afterModule] = readName(bytes, p);
-          const [name, afterName] = readName(bytes, afterModule);
-          const kind = bytes[afterName];
-          const afterDesc = skipImportDesc(bytes, kind, afterName + 1);
-          let next = name;
-          if (kind === 0 && module.endsWith('_bg.js')) {
-            next = shortName(renamed.size);
-            renamed.set(name, next);
-          }
-          entries.push(nameBytes(module), nameBytes(next), bytes.subarray(afterName, afterDesc));
-          p = afterDesc;
-        } else {
-          const [name, afterName] = readName(bytes, p);
-          const afterIndex = readLeb(bytes, afterName + 1)[1];
-          let next = name;
-          if (/^wasm_bindgen__convert__closures_+invoke__h[0-9a-f]+$/.test(name)) {
-            next = shortName(renamed.size, '$');
-            renamed.set(name, next);
-          }
-          entries.push(nameBytes(next), bytes.subarray(afterName, afterIndex));
-          p = afterIndex;
+        const [name, afterName] = readName(bytes, p);
+        const afterIndex = readLeb(bytes, afterName + 1)[1];
+        let next = name;
+        if (/^wasm_bindgen__convert__closures_+invoke__h[0-9a-f]+$/.test(name)) {
+          next = shortName(renamed.size, '$');
+          renamed.set(name, next);
         }
+        entries.push(nameBytes(next), bytes.subarray(afterName, afterIndex));
+        p = afterIndex;
       }
-      if (p !== end) throw new Error(`section ${id} was not read to its end`);
-      const body = Buffer.concat(entries);
-      parts.push(Buffer.from([id]), leb(body.length), body);
+      if (p !== end) throw new Error('the export section was not read to its end');
     } else {
-      parts.push(bytes.subarray(pos, end));
+      parts.push(bytes.subarray(at, end));
+      continue;
     }
-    pos = end;
+    const body = Buffer.concat(entries);
+    parts.push(Buffer.from([id]), leb(body.length), body);
   }
   return { bytes: Buffer.concat(parts), renamed };
 }
