@@ -45,7 +45,9 @@ wasm_release() {
 
 wasm_tests() {
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-    wasm_env cargo test --target wasm32-unknown-unknown --no-default-features --test wasm_determinism
+    wasm_env cargo test --target wasm32-unknown-unknown --no-default-features --test wasm_determinism &&
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    wasm_env cargo test --target wasm32-unknown-unknown --test wasm_json
 }
 
 stage "cargo fmt --check" cargo fmt --check

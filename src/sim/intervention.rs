@@ -1,6 +1,7 @@
 //! Interventions: everything a learner can do to the world, as values with a simulated time.
 
 use super::ids::{MsgId, NodeId};
+use super::json::{keyed_opt, Keyed};
 use super::network::{LinkState, NetConfig};
 use super::time::SimTime;
 use serde::{Deserialize, Serialize};
@@ -11,7 +12,7 @@ use serde::{Deserialize, Serialize};
 /// Reading goes through [`Wire`], a flat record of every field, rather than serde's internally
 /// tagged enums, which buffer the whole object first and cost about 40 KB of wasm (issue 2).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", try_from = "Wire")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "Keyed<Wire>")]
 pub enum Intervention {
     /// Crash a node: volatile state, timers and arriving messages are lost.
     Crash {
@@ -178,6 +179,7 @@ struct Wire {
     link: Option<LinkState>,
     both: Option<bool>,
     msg: Option<MsgId>,
+    #[serde(default, deserialize_with = "keyed_opt")]
     config: Option<NetConfig>,
 }
 
@@ -186,10 +188,10 @@ fn need<T>(v: Option<T>, name: &str, ty: &str) -> Result<T, String> {
     v.ok_or_else(|| format!("missing field `{name}` in a `{ty}` intervention"))
 }
 
-impl TryFrom<Wire> for Intervention {
+impl TryFrom<Keyed<Wire>> for Intervention {
     type Error = String;
 
-    fn try_from(w: Wire) -> Result<Self, String> {
+    fn try_from(Keyed(w): Keyed<Wire>) -> Result<Self, String> {
         use Intervention as I;
         let ty = KIND_NAMES[w.kind as usize];
         // The fields this type takes; any other field present is refused, as serde would.

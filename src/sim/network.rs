@@ -5,6 +5,7 @@
 //! sender or receiver crashed, partition, the directed link's state, then random loss.
 
 use super::ids::NodeId;
+use super::json::Keyed;
 use super::rng::SimRng;
 use super::time::{SimTime, MS};
 use serde::{Deserialize, Serialize};
@@ -82,7 +83,7 @@ impl NetConfig {
 /// Read through a flat record, like [`Intervention`](super::Intervention), to keep serde's
 /// buffering of internally tagged enums out of the wasm.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case", try_from = "LinkWire")]
+#[serde(tag = "state", rename_all = "snake_case", try_from = "Keyed<LinkWire>")]
 pub enum LinkState {
     /// Messages pass (subject to the network's settings).
     Healthy,
@@ -112,10 +113,10 @@ struct LinkWire {
     loss: Option<f64>,
 }
 
-impl TryFrom<LinkWire> for LinkState {
+impl TryFrom<Keyed<LinkWire>> for LinkState {
     type Error = &'static str;
 
-    fn try_from(w: LinkWire) -> Result<Self, &'static str> {
+    fn try_from(Keyed(w): Keyed<LinkWire>) -> Result<Self, &'static str> {
         match (w.state, w.loss) {
             (LinkKind::Healthy, None) => Ok(LinkState::Healthy),
             (LinkKind::Cut, None) => Ok(LinkState::Cut),

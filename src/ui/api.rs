@@ -5,7 +5,7 @@
 use super::model::{Action, Model};
 use super::shell::Shell;
 use crate::sim::{Intervention, SEC};
-use crate::world::{share, Scenario};
+use crate::world::share;
 use js_sys::{Object, Reflect, JSON};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -67,7 +67,7 @@ fn with_model<R>(shell: &Shell, f: impl FnOnce(&mut Model) -> R) -> Result<R, Js
 pub type LinkDone = Box<dyn FnOnce(Result<String, JsValue>)>;
 
 /// Has the browser make the share URL of a run whose scenario's link JSON
-/// ([`Scenario::to_link_json`]) is `json`, and passes it to `done`: the JSON deflated by the
+/// ([`crate::world::Scenario::to_link_json`]) is `json`, and passes it to `done`: the JSON deflated by the
 /// browser's `CompressionStream` (raw deflate, as [`share::encode`] writes natively and
 /// [`share::decode`] reads), in URL-safe base64.
 pub fn share_url(json: &str, done: LinkDone) {
@@ -204,7 +204,7 @@ pub fn install(shell: Rc<Shell>) {
         "load",
         method1(&shell, |s, arg| {
             let text = text_of(&arg)?;
-            let sc = Scenario::from_json(&text).map_err(|e| error(e.0))?;
+            let sc = super::json::scenario(&text).map_err(|e| error(e.0))?;
             with_model(s, |m| m.load(sc))?.map_err(|e| error(e.0))?;
             Ok(JsValue::UNDEFINED)
         }),
@@ -350,7 +350,7 @@ pub fn install(shell: Rc<Shell>) {
         "intervene",
         method1(&shell, |s, arg| {
             let text = text_of(&arg)?;
-            let iv: Intervention = serde_json::from_str(&text)
+            let iv: Intervention = super::json::from_str(&text)
                 .map_err(|e| error(format!("not an intervention: {e}")))?;
             with_model(s, |m| m.intervene(iv))?.map_err(error)?;
             Ok(JsValue::UNDEFINED)

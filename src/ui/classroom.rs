@@ -9,7 +9,7 @@ use super::model::{Action, Model};
 use super::shell::Shell;
 use crate::lessons;
 use crate::protocols::vclock::shiviz_log;
-use crate::world::{Scenario, World};
+use crate::world::World;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -201,7 +201,7 @@ fn import_file(input: web_sys::HtmlInputElement, d: Callback<Action>) {
             .ok()
             .and_then(|v| v.as_string())
             .unwrap_or_default();
-        match Scenario::from_json(&text) {
+        match super::json::scenario(&text) {
             Ok(sc) => d.emit(Action::Load(Box::new(sc))),
             Err(e) => d.emit(Action::Notify(format!(
                 "That file could not be opened: {e}. The current session is unchanged."

@@ -11,6 +11,7 @@ pub mod diagram_svg;
 pub mod download;
 pub mod export;
 pub mod geometry;
+pub mod json;
 pub mod keys;
 pub mod model;
 pub mod panels;
@@ -103,7 +104,8 @@ fn initial_scenario(then: fn(Scenario, Option<String>)) {
             Box::new(move |inflated| {
                 let read = inflated
                     .map_err(|why| crate::world::ScenarioError(why.into()))
-                    .and_then(share::read_inflated);
+                    .and_then(share::inflated_text)
+                    .and_then(|text| json::scenario(&text));
                 match read {
                     Ok(sc) => then(sc, None),
                     Err(e) => bad(e),

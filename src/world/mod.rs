@@ -13,7 +13,7 @@ use crate::sim::{
     Intervention, LinkState, MessageInfo, Network, NodeId, NodeView, Protocol, Recorded, Session,
     Sim, SimTime, Trace, Violation,
 };
-pub use scenario::{ProtocolKind, Scenario, ScenarioError, Settings};
+pub use scenario::{JsonDoc, ProtocolKind, Scenario, ScenarioError, Settings};
 use serde::Serialize;
 
 /// A session of whichever protocol is running.

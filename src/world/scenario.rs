@@ -6,6 +6,7 @@ use crate::protocols::raft::RaftSettings;
 use crate::protocols::ring::RingSettings;
 use crate::protocols::vclock::VclockSettings;
 use crate::sim::engine::MAX_NODES;
+use crate::sim::json::{keyed, keyed_vec, Keyed};
 use crate::sim::{NetConfig, Recorded, SimTime};
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -73,10 +74,13 @@ impl ProtocolKind {
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// Vector clocks.
+    #[serde(deserialize_with = "keyed")]
     pub vclock: VclockSettings,
     /// Raft.
+    #[serde(deserialize_with = "keyed")]
     pub raft: RaftSettings,
     /// Hash ring.
+    #[serde(deserialize_with = "keyed")]
     pub ring: RingSettings,
 }
 
@@ -95,13 +99,13 @@ pub struct Scenario {
     /// Number of nodes, 3 to 64 (the picture is designed for up to 9).
     pub nodes: u32,
     /// Network settings at the start.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "keyed")]
     pub network: NetConfig,
     /// Protocol settings.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "keyed")]
     pub settings: Settings,
     /// Interventions with their simulated times, in order.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "keyed_vec")]
     pub interventions: Vec<Recorded>,
     /// The moment being viewed, in simulated microseconds (share links land there).
     #[serde(default)]
@@ -212,9 +216,36 @@ fn err(msg: impl Into<String>) -> ScenarioError {
     ScenarioError(msg.into())
 }
 
+/// A JSON document that serde can read, as often as needed: scenario text read by serde_json
+/// ([`Scenario::from_json`]), or text the page has parsed with the browser's `JSON.parse`
+/// (`ui::json`), which keeps serde_json's parser out of the wasm. Errors come back in words.
+pub trait JsonDoc {
+    /// Reads the whole document with `seed`.
+    fn read<'de, S: DeserializeSeed<'de>>(&'de self, seed: S) -> Result<S::Value, String>;
+}
+
+/// Scenario text read by serde_json: the same checks as `serde_json::from_str` (numbers,
+/// escapes, nesting depth, nothing after the value), and errors with their line and column.
+struct Text<'a>(&'a str);
+
+impl JsonDoc for Text<'_> {
+    fn read<'de, S: DeserializeSeed<'de>>(&'de self, seed: S) -> Result<S::Value, String> {
+        let mut de = serde_json::Deserializer::from_str(self.0);
+        let v = seed.deserialize(&mut de).map_err(|e| e.to_string())?;
+        de.end().map_err(|e| e.to_string())?;
+        Ok(v)
+    }
+}
+
 impl Scenario {
     /// Parses and validates scenario JSON text.
     pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
+        Scenario::check_text(text)?;
+        Scenario::from_doc(&Text(text))
+    }
+
+    /// Refuses scenario text that is too large or empty, before it is parsed.
+    pub fn check_text(text: &str) -> Result<(), ScenarioError> {
         if text.len() > MAX_SCENARIO_BYTES {
             return Err(err(format!(
                 "the scenario is too large ({} KB; at most {} KB)",
@@ -225,13 +256,17 @@ impl Scenario {
         if text.trim().is_empty() {
             return Err(err("the scenario is empty"));
         }
+        Ok(())
+    }
+
+    /// Reads and validates a scenario from a JSON document.
+    pub fn from_doc(doc: &impl JsonDoc) -> Result<Scenario, ScenarioError> {
         // Read the version first, so a newer file gets a clear message rather than a field error.
-        // The probe reads the text with the same checks as a `serde_json::Value` would (numbers,
-        // escapes, nesting depth) but keeps only the version (a smaller wasm than `Value`).
-        let mut de = serde_json::Deserializer::from_str(text);
-        let probe = Probe::Top
-            .deserialize(&mut de)
-            .and_then(|p| de.end().map(|()| p))
+        // The probe reads the document with the same checks as a `serde_json::Value` would
+        // (numbers, escapes, nesting depth) but keeps only the version (a smaller wasm than
+        // `Value`).
+        let probe = doc
+            .read(Probe::Top)
             .map_err(|e| err(format!("the scenario is not valid JSON: {e}")))?;
         let version = match probe {
             Seen::Object(None) => {
@@ -264,9 +299,10 @@ impl Scenario {
             }
             _ => {}
         }
-        // From the text again, not from `probe`: every type then has one deserializer, the
-        // text's, instead of a second copy for `Value` (a smaller wasm, issue 2).
-        let sc: Scenario = serde_json::from_str(text)
+        // From the document again, not from `probe`: every type then has one deserializer, the
+        // document's, instead of a second copy for `Value` (a smaller wasm, issue 2).
+        let Keyed(sc) = doc
+            .read(std::marker::PhantomData::<Keyed<Scenario>>)
             .map_err(|e| err(format!("the scenario has a problem: {e}")))?;
         sc.validate()?;
         Ok(sc)

@@ -1,7 +1,7 @@
 //! Share links: a scenario packed into the URL's query as `?s=<data>`, where data is the
 //! scenario's compact JSON, raw-deflated (by the browser's `CompressionStream` in the page, by
 //! miniz_oxide natively) and written in URL-safe base64 without padding. The page inflates
-//! links with the browser's `DecompressionStream` ([`unpack`], then [`read_inflated`]);
+//! links with the browser's `DecompressionStream` ([`unpack`], then [`inflated_text`]);
 //! [`decode`] does the same natively with miniz_oxide. Never a path: GitHub Pages has no
 //! fallback to index.html.
 
@@ -63,12 +63,17 @@ pub fn unpack(data: &str) -> Result<Vec<u8>, ScenarioError> {
 
 /// The validated scenario in a link's inflated data (the scenario's JSON, as UTF-8).
 pub fn read_inflated(json: Vec<u8>) -> Result<Scenario, ScenarioError> {
+    Scenario::from_json(&inflated_text(json)?)
+}
+
+/// A link's inflated data as text: the scenario's JSON, not yet parsed (the page parses it with
+/// the browser's `JSON.parse`, `ui::json`; [`read_inflated`] with serde_json).
+pub fn inflated_text(json: Vec<u8>) -> Result<String, ScenarioError> {
     if json.len() > MAX_SCENARIO_BYTES {
         return Err(ScenarioError(DAMAGED.into()));
     }
-    let text = String::from_utf8(json)
-        .map_err(|_| ScenarioError("the link is damaged: its data is not text".into()))?;
-    Scenario::from_json(&text)
+    String::from_utf8(json)
+        .map_err(|_| ScenarioError("the link is damaged: its data is not text".into()))
 }
 
 /// Finds the `s` parameter in a query string like `?s=...&x=1`.
