@@ -46,13 +46,16 @@ impl Formatter for Layout {
 fn write<T: Serialize + ?Sized>(value: &T, pretty: bool) -> String {
     let mut out = Vec::with_capacity(128);
     let layout = Layout(pretty.then(PrettyFormatter::new));
-    value
-        .serialize(&mut serde_json::Serializer::with_formatter(
-            &mut out, layout,
-        ))
-        .expect("the crate's types serialise to JSON");
-    // serde_json writes valid UTF-8.
-    String::from_utf8(out).expect("JSON is UTF-8")
+    let written = value.serialize(&mut serde_json::Serializer::with_formatter(
+        &mut out, layout,
+    ));
+    // Without the error's `Debug` (which `expect` would link into the wasm): the crate's types
+    // always serialise, and serde_json writes valid UTF-8.
+    assert!(written.is_ok(), "the crate's types serialise to JSON");
+    match String::from_utf8(out) {
+        Ok(text) => text,
+        Err(_) => unreachable!("serde_json writes UTF-8"),
+    }
 }
 
 /// Compact JSON, as `serde_json::to_string` writes it.
