@@ -5,8 +5,8 @@
 //!   coloured by its owner (up to 10,000, so a canvas drawn from Rust, never one SVG element per
 //!   key), keys that are not complete drawn with a distinct shape, and a looked-up key's walk
 //!   clockwise to its owner and replicas.
-//! - [`draw_load_chart`] and [`draw_cv_chart`]: bar and line charts drawn with `plotters` through
-//!   `plotters-canvas`.
+//! - [`draw_load_chart`] and [`draw_cv_chart`]: bar and line charts drawn with `plotters`' drawing
+//!   area and elements through `plotters-canvas`.
 //!
 //! Nothing here decides *when* to draw: the ring pane redraws when the view changes.
 
@@ -629,16 +629,35 @@ fn draw_lookup(
     ctx.stroke();
 }
 
-/// A chart's frame on plotters: white ground, the y grid and labels by plotters' mesh, a label
-/// under each column, and the axis descriptions. Both charts share this one coordinate type
-/// (`f64` by `f64`, column `i` centred on `x = i`) and draw their marks in pixels through
-/// [`Frame::at`], so plotters' generic chart code is instantiated once (issue 2's size budget).
+/// A chart's frame, drawn with plotters' drawing area and elements: white ground, a grid line
+/// and a label at each round step of the y axis, a label under each column, the two axes and
+/// their descriptions. Both charts share it (`f64` by `f64`, column `i` centred on `x = i`) and
+/// draw their marks in pixels through [`Frame::at`].
+///
+/// Laid out here rather than by plotters' `ChartBuilder` and mesh: the frame is a few lines
+/// and rectangles, and the builder's generic layout and key-point code was 4 KB of the wasm
+/// gzipped (issue 2's size budget).
 struct Frame {
     root: DrawingArea<CanvasBackend, plotters::coord::Shift>,
-    chart:
-        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    /// The plot area in canvas pixels: left, top, right, bottom.
+    plot: (i32, i32, i32, i32),
+    columns: usize,
+    ymax: f64,
     font: TextStyle<'static>,
     dpr: f64,
+}
+
+/// The y axis's labelled values: 0 and its multiples of the smallest round step (1, 2 or 5
+/// times a power of ten) that gives at most `most` of them up to `max`.
+fn y_ticks(max: f64, most: usize) -> Vec<f64> {
+    // How many steps fit, forgiving the last bit of rounding (0.6 / 0.2 is 2.9999999999999996).
+    let fit = |step: f64| (max / step + 1e-9).floor() as usize;
+    let mut step = 0.001;
+    let mut grow = [2.0, 2.5, 2.0].into_iter().cycle();
+    while fit(step) + 1 > most {
+        step *= grow.next().unwrap_or(2.0);
+    }
+    (0..=fit(step)).map(|k| k as f64 * step).collect()
 }
 
 impl Frame {
@@ -648,56 +667,61 @@ impl Frame {
         columns: &[String],
         ymax: f64,
         descs: (&str, &str),
-        y_label: &dyn Fn(&f64) -> String,
+        y_label: &dyn Fn(f64) -> String,
     ) -> Option<Frame> {
         let (_, _, dpr) = fit_canvas(canvas)?;
         let backend = CanvasBackend::with_canvas_object(canvas.clone())?;
         let px = |v: f64| (v * dpr).round() as i32;
         let root = backend.into_drawing_area();
         root.fill(&WHITE).ok()?;
-        let n = columns.len().max(1);
+        let (w, h) = root.dim_in_pixel();
         // FontDesc::new, not ("sans-serif", size).into_font(): plotters parses a family name
         // with str::to_lowercase, whose Unicode case tables cost the wasm 4 KB gzipped.
         let font: TextStyle<'static> =
             FontDesc::new(FontFamily::SansSerif, px(14.0).into(), FontStyle::Normal)
                 .color(&rgb(INK));
-        // Integer x values are column centres; with at most `n` labels plotters picks step 1.
-        let x_label = |x: &f64| {
-            let i = x.round();
-            if (x - i).abs() < 1e-6 && i >= 0.0 {
-                columns.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        };
-        let mut chart = ChartBuilder::on(&root)
-            .margin(px(8.0))
-            .x_label_area_size(px(44.0))
-            .y_label_area_size(px(60.0))
-            .build_cartesian_2d(-0.5..n as f64 - 0.5, 0.0..ymax)
-            .ok()?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .light_line_style(rgb("#eef0f3"))
-            .bold_line_style(rgb("#d5d9e0"))
-            .x_labels(n)
-            .y_labels(5)
-            .x_label_formatter(&x_label)
-            .y_label_formatter(y_label)
-            .x_desc(descs.0)
-            .y_desc(descs.1)
-            .label_style(font.clone())
-            .axis_desc_style(font.clone())
-            .draw()
-            .ok()?;
-        let chart = chart.as_coord_spec().clone();
-        Some(Frame {
+        // An 8-pixel margin, 60 pixels for the y labels and 44 under the plot for the x labels.
+        let (margin, (w, h)) = (px(8.0), (w as i32, h as i32));
+        let plot = (margin + px(60.0), margin, w - margin, h - margin - px(44.0));
+        let f = Frame {
             root,
-            chart,
+            plot,
+            columns: columns.len().max(1),
+            ymax,
             font,
             dpr,
-        })
+        };
+        let (left, top, right, bottom) = plot;
+        let (tick, axis) = (px(5.0), rgb("#5b6472"));
+        let text = |s: &str, at: (i32, i32), h: HPos, v: VPos| {
+            let _ = f.root.draw_text(s, &f.font.pos(Pos::new(h, v)), at);
+        };
+        for y in y_ticks(ymax, 5) {
+            let (_, py) = f.at(0.0, y);
+            f.segment((left, py), (right, py), rgb("#d5d9e0"));
+            f.segment((left - tick, py), (left, py), axis);
+            text(&y_label(y), (left - px(8.0), py), HPos::Right, VPos::Center);
+        }
+        for (i, label) in columns.iter().enumerate() {
+            let (cx, _) = f.at(i as f64, 0.0);
+            f.segment((cx, bottom), (cx, bottom + tick), axis);
+            text(label, (cx, bottom + px(8.0)), HPos::Center, VPos::Top);
+        }
+        f.segment((left, top), (left, bottom), axis);
+        f.segment((left, bottom), (right, bottom), axis);
+        text(
+            descs.0,
+            ((left + right) / 2, h - margin),
+            HPos::Center,
+            VPos::Bottom,
+        );
+        let rotated = f.font.transform(FontTransform::Rotate270);
+        let _ = f.root.draw_text(
+            descs.1,
+            &rotated.pos(Pos::new(HPos::Center, VPos::Top)),
+            (margin, (top + bottom) / 2),
+        );
+        Some(f)
     }
 
     /// CSS pixels to canvas pixels.
@@ -707,7 +731,18 @@ impl Frame {
 
     /// The canvas pixel of a chart point.
     fn at(&self, x: f64, y: f64) -> (i32, i32) {
-        self.chart.translate(&(x, y))
+        let (left, top, right, bottom) = self.plot;
+        let fx = (x + 0.5) / self.columns as f64;
+        let fy = y / self.ymax;
+        (
+            left + (fx * (right - left) as f64).round() as i32,
+            bottom - (fy * (bottom - top) as f64).round() as i32,
+        )
+    }
+
+    /// A one-pixel line between two canvas pixels.
+    fn segment(&self, a: (i32, i32), b: (i32, i32), colour: RGBColor) {
+        let _ = self.root.draw(&PathElement::new(vec![a, b], colour));
     }
 
     /// A polyline through chart points, solid or dashed (`dash` CSS pixels on, then off).
@@ -822,7 +857,7 @@ pub fn draw_load_chart(canvas: &HtmlCanvasElement, loads: &[NodeLoad], mean: f64
         .max(1);
     let ymax = (top as f64 * 1.15).ceil();
     let columns: Vec<String> = loads.iter().map(|l| format!("N{}", l.node)).collect();
-    let y_label = |y: &f64| format!("{y:.0}");
+    let y_label = |y: f64| format!("{y:.0}");
     let Some(f) = Frame::new(canvas, &columns, ymax, ("node", "keys stored"), &y_label) else {
         return;
     };
@@ -864,7 +899,7 @@ pub fn draw_cv_chart(canvas: &HtmlCanvasElement, rows: &[BalanceRow], current_to
         .max(0.05)
         * 1.15;
     let columns: Vec<String> = rows.iter().map(|r| r.tokens.to_string()).collect();
-    let y_label = |y: &f64| format!("{y:.2}");
+    let y_label = |y: f64| format!("{y:.2}");
     // Short enough to fit beside the chart's height ("coefficient of variation" ran past it
     // and over the tick labels); the line under the chart spells CV out.
     let descs = ("tokens per node", "CV of keys owned");
@@ -900,6 +935,32 @@ pub fn draw_cv_chart(canvas: &HtmlCanvasElement, rows: &[BalanceRow], current_to
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_y_axis_is_labelled_at_round_steps_from_zero_at_most_five_times() {
+        // The two charts' typical axes: keys stored (the tallest bar times 1.15, rounded up)
+        // and the coefficient of variation.
+        assert_eq!(y_ticks(78.0, 5), [0.0, 20.0, 40.0, 60.0]);
+        assert_eq!(y_ticks(2.0, 5), [0.0, 0.5, 1.0, 1.5, 2.0]);
+        assert_eq!(y_ticks(0.6, 5).len(), 4, "0.6 itself is labelled");
+        let cv = y_ticks(0.9, 5);
+        assert_eq!(cv.len(), 5);
+        assert!((cv[4] - 0.8).abs() < 1e-9, "{cv:?}");
+        // Any maximum: 2 to 5 labels, a round step, the last within the axis.
+        let mut max = 0.05;
+        while max < 1e6 {
+            let t = y_ticks(max, 5);
+            assert!((2..=5).contains(&t.len()), "{max}: {t:?}");
+            let step = t[1];
+            let mantissa = step / 10f64.powf(step.log10().floor());
+            assert!(
+                [1.0, 2.0, 5.0].iter().any(|m| (mantissa - m).abs() < 1e-6),
+                "{max}: step {step}"
+            );
+            assert!(*t.last().unwrap() <= max * (1.0 + 1e-9), "{max}: {t:?}");
+            max *= 1.37;
+        }
+    }
 
     fn layer(w: u32, h: u32) -> Layer {
         Layer {

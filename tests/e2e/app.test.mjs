@@ -15,16 +15,15 @@ import { DIST, serveDist } from './server.mjs';
 const SCREENSHOTS = fileURLToPath(new URL('../../target/screenshots/', import.meta.url));
 /**
  * The release site's transfer size budget: html + js + wasm + css, gzip -9.
- * Issue 2 asked for 300 KB and issue 9 for 150 KB. With the three protocols, the lessons, the
- * classroom tools (a key for every action, PNG export), the ring's plotters charts and the
- * layered diagram the site measures about 312.7 KB by this count (wasm 300.1 KB), with the
- * standard library built with the app on both wasm routes (scripts/setup.sh,
- * wasm_release_env), the wasm's functions laid out by kind (scripts/postbuild.mjs) and share
- * links deflated and inflated by the browser's compression streams. The
- * budget holds that line; see the README's performance section for what was cut and what is
- * left.
+ * Issue 2 asks for under 300 KB (issue 9's 150 KB is out of reach on this stack: see the
+ * README's performance section). With the three protocols, the lessons, the classroom tools (a
+ * key for every action, PNG export), the ring's charts and the layered diagram the site
+ * measures about 296 KB by this count (wasm 283 KB), with the standard library built with the
+ * app on both wasm routes (scripts/setup.sh, wasm_release_env), the wasm's functions laid out
+ * by kind (scripts/postbuild.mjs), share links deflated and inflated by the browser's
+ * compression streams and JSON parsed by the browser (ui::json).
  */
-const BUDGET_BYTES = 316 * 1000;
+const BUDGET_BYTES = 300 * 1000;
 
 let browser;
 let site;
