@@ -174,17 +174,14 @@ wasm_env() {
 # standard library compiled with the app for size (cargo's build-std, as Debian's route always
 # does, with the library's own `optimize_for_size` feature) and panics that carry their message
 # but not their source file and line (-Zlocation-detail=none: thousands of file names and
-# positions otherwise ship in the wasm), and derived `Debug` that writes only the type's or
-# variant's name (-Zfmt-debug=shallow: no page text prints a derived `Debug` with fields; a panic
-# message names the value's type instead of listing its fields). Measured on the release site,
-# gzipped: build-std -4.1 KB, optimize_for_size -3.9 KB, location-detail -9.4 KB, fmt-debug
-# -1.0 KB. These are unstable options of stable
+# positions otherwise ship in the wasm). Measured on the release site, gzipped: build-std -4.1 KB,
+# optimize_for_size -3.9 KB, location-detail -9.4 KB. These are unstable options of stable
 # rustc, enabled with RUSTC_BOOTSTRAP=1 as the Debian route already does; a debug build
 # (`bash scripts/serve.sh`) keeps the locations. RUSTFLAGS given by the caller come first.
 wasm_release_env() {
   RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_abort \
     CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size \
-    RUSTFLAGS="${RUSTFLAGS:--D warnings -C target-feature=+simd128} -Zlocation-detail=none -Zfmt-debug=shallow" \
+    RUSTFLAGS="${RUSTFLAGS:--D warnings -C target-feature=+simd128} -Zlocation-detail=none" \
     wasm_env "$@"
 }
 
