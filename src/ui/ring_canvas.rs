@@ -635,8 +635,8 @@ fn draw_lookup(
 /// draw their marks in pixels through [`Frame::at`].
 ///
 /// Laid out here rather than by plotters' `ChartBuilder` and mesh: the frame is a few lines
-/// and rectangles, and the builder's generic layout and key-point code was 4 KB of the wasm
-/// gzipped (issue 2's size budget).
+/// and rectangles, and the builder's generic layout, key-point and label code was 8 KB of the
+/// wasm gzipped (issue 2's size budget).
 struct Frame {
     root: DrawingArea<CanvasBackend, plotters::coord::Shift>,
     /// The plot area in canvas pixels: left, top, right, bottom.
@@ -650,6 +650,9 @@ struct Frame {
 /// The y axis's labelled values: 0 and its multiples of the smallest round step (1, 2 or 5
 /// times a power of ten) that gives at most `most` of them up to `max`.
 fn y_ticks(max: f64, most: usize) -> Vec<f64> {
+    if !(max.is_finite() && max > 0.0) {
+        return vec![0.0];
+    }
     // How many steps fit, forgiving the last bit of rounding (0.6 / 0.2 is 2.9999999999999996).
     let fit = |step: f64| (max / step + 1e-9).floor() as usize;
     let mut step = 0.001;
@@ -943,6 +946,9 @@ mod tests {
         assert_eq!(y_ticks(78.0, 5), [0.0, 20.0, 40.0, 60.0]);
         assert_eq!(y_ticks(2.0, 5), [0.0, 0.5, 1.0, 1.5, 2.0]);
         assert_eq!(y_ticks(0.6, 5).len(), 4, "0.6 itself is labelled");
+        for odd in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            assert_eq!(y_ticks(odd, 5), [0.0], "{odd}");
+        }
         let cv = y_ticks(0.9, 5);
         assert_eq!(cv.len(), 5);
         assert!((cv[4] - 0.8).abs() < 1e-9, "{cv:?}");
