@@ -75,11 +75,26 @@ if (process.env.TRUNK_PROFILE === 'release') {
   }
 }
 
+// `trunk serve` fills in its live-reload script's address as it sends the page: the host the
+// browser asked for (`'127.0.0.1:8080'` or `'localhost:8080'`), or `window.location.host` when
+// the request names none. Each version the browser can receive is allowed by its own hash;
+// scripts/serve.sh tells the port (NODESCAPE_SERVE_PORT).
+const servedVersions = (body) => {
+  if (!body.includes('{{__TRUNK_ADDRESS__}}')) return [body];
+  const port = process.env.NODESCAPE_SERVE_PORT || '8080';
+  const based = body.replaceAll('{{__TRUNK_WS_BASE__}}', '/');
+  return [`'127.0.0.1:${port}'`, `'localhost:${port}'`, 'window.location.host'].map((host) =>
+    based.replaceAll("'{{__TRUNK_ADDRESS__}}'", host).replaceAll('`{{__TRUNK_ADDRESS__}}`', host),
+  );
+};
+
 const hashes = [];
 for (const match of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)) {
   const [, attrs, body] = match;
   if (/\bsrc\s*=/.test(attrs)) continue; // external scripts are covered by 'self'
-  hashes.push(`'sha256-${createHash('sha256').update(body, 'utf8').digest('base64')}'`);
+  for (const version of servedVersions(body)) {
+    hashes.push(`'sha256-${createHash('sha256').update(version, 'utf8').digest('base64')}'`);
+  }
 }
 
 const policy = [

@@ -18,4 +18,5 @@ env_of=wasm_env
 [[ ${#profile[@]} -gt 0 ]] && env_of=wasm_release_env
 $env_of cargo build "${profile[@]}" --target wasm32-unknown-unknown --bin nodescape
 echo "[serve] Nodescape on http://127.0.0.1:$port/ (Ctrl-C stops)"
-$env_of trunk serve --port "$port" "$@"
+# The post-build hook allows the live-reload script's hash for this port (scripts/postbuild.mjs).
+NODESCAPE_SERVE_PORT=$port $env_of trunk serve --port "$port" "$@"
