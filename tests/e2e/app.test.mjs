@@ -1,11 +1,14 @@
 // Browser tests of the release build (dist/, from `trunk build --release`): the page loads
 // clean, renders, reacts to a click, works from a sub-path, survives a panic with an error
-// panel, stays within its size budget, and runs under its Content-Security-Policy.
+// panel, stays within its size budget, and runs under its Content-Security-Policy (and, under
+// `trunk serve`, the policy the post-build hook writes allows Trunk's live-reload script).
 // Run by scripts/test.sh (`node --test tests/e2e/`) after the release build.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -203,5 +206,53 @@ test('the release site stays under its transfer size budget (html + js + wasm + 
     const text = readFileSync(join(DIST, f)).toString('latin1');
     const left = text.match(/__wbg_\w+_[0-9a-f]{16}|closures_+invoke__h[0-9a-f]{16}/);
     assert.equal(left, null, `${f} still has a long import name: ${left?.[0]}`);
+  }
+});
+
+test('under `trunk serve` the policy allows the live-reload script as Trunk fills it in (127.0.0.1, localhost or none)', async () => {
+  // A page with the policy tag and a script with Trunk's placeholders (the same lines as
+  // Trunk's autoreload.js), run through the post-build hook as `trunk serve` runs it; then the
+  // three pages Trunk can send (scripts/postbuild.mjs) are opened, and each script must run.
+  const dir = mkdtempSync(join(tmpdir(), 'nodescape-serve-'));
+  try {
+    const script = [
+      '"use strict";',
+      "(function () {",
+      "    const address = '{{__TRUNK_ADDRESS__}}';",
+      "    const base = '{{__TRUNK_WS_BASE__}}';",
+      "    window.reloadAddress = address + base;",
+      '})()',
+    ].join('\n');
+    const page = (body) => `<!doctype html><html><head><meta http-equiv="Content-Security-Policy" content="x"></head><body><script>${body}</script></body></html>`;
+    writeFileSync(join(dir, 'template.html'), page(script));
+    execFileSync('node', [fileURLToPath(new URL('../../scripts/postbuild.mjs', import.meta.url)), join(dir, 'template.html')], {
+      env: { ...process.env, NODESCAPE_SERVE_PORT: '8093', TRUNK_PROFILE: 'debug' },
+    });
+    const hooked = readFileSync(join(dir, 'template.html'), 'utf8');
+    const filled = { local: "'127.0.0.1:8093'", named: "'localhost:8093'", none: 'window.location.host' };
+    for (const [name, host] of Object.entries(filled)) {
+      writeFileSync(join(dir, `${name}.html`), hooked.replace("'{{__TRUNK_ADDRESS__}}'", host).replace('{{__TRUNK_WS_BASE__}}', '/'));
+    }
+    const served = await serveDist({ root: dir });
+    try {
+      for (const name of Object.keys(filled)) {
+        const { context, page: tab, problems } = await openPage(browser);
+        await tab.goto(`${served.url}${name}.html`);
+        const ran = await tab.evaluate(() => window.reloadAddress);
+        assert.ok(typeof ran === 'string' && ran.endsWith('/'), `${name}: the live-reload script did not run (${ran})`);
+        assert.deepEqual(problems, [], `${name}: ${problems.join('; ')}`);
+        await context.close();
+      }
+      // A script changed in any other way is still refused.
+      writeFileSync(join(dir, 'other.html'), hooked.replace("'{{__TRUNK_ADDRESS__}}'", "'evil.example:1'"));
+      const { context, page: tab } = await openPage(browser);
+      await tab.goto(`${served.url}other.html`);
+      assert.equal(await tab.evaluate(() => window.reloadAddress), undefined, 'a script the hook did not allow ran');
+      await context.close();
+    } finally {
+      await served.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
