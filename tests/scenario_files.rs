@@ -134,6 +134,11 @@ fn bad_scenario_files_are_refused_with_messages_that_say_what_is_wrong() {
             &["unknown field `force`"],
         ),
         (
+            "network written as a list",
+            spoiled(|v| v["network"] = json!([10000, 15000, 0, 0.0, 0.0])),
+            &["invalid type: sequence", "expected an object"],
+        ),
+        (
             "unknown protocol",
             spoiled(|v| v["protocol"] = json!("paxos")),
             &["unknown variant `paxos`"],

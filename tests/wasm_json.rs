@@ -65,6 +65,7 @@ fn both_readers_refuse_bad_documents_with_the_same_kind_of_message() {
         r#"{"nodescape": 1, "seed": "minus one"}"#,
         r#"{"nodescape": 1, "interventions": [{"at": 5, "action": {"type": "explode"}}]}"#,
         r#"{"nodescape": 1, "surprise": true}"#,
+        r#"{"nodescape": 1, "protocol": "raft", "seed": "1", "nodes": 5, "network": [10000, 15000]}"#,
     ] {
         let ours = json::scenario(bad).expect_err(bad).0;
         let theirs = Scenario::from_json(bad).expect_err(bad).0;
